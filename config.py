@@ -1,0 +1,109 @@
+"""Settings for Tavoli, one class per environment.
+
+Every setting is read here and nowhere else; each can be overridden by an
+environment variable of the same name. The defaults are the embedded set-up:
+SQLite in the instance folder, one eventlet process, bound to every interface
+so that phones on the hall network can reach it.
+"""
+
+import os
+
+
+def _env(name, default=None):
+    value = os.environ.get(name)
+    return default if value in (None, "") else value
+
+
+def _env_int(name, default):
+    return int(_env(name, default))
+
+
+def _env_float(name, default):
+    return float(_env(name, default))
+
+
+def _env_bool(name, default):
+    value = _env(name)
+    if value is None:
+        return default
+    return value.strip().lower() in ("1", "true", "yes", "on")
+
+
+class Config:
+    # Where phones reach the app. When unset, the QR code uses the address the
+    # organizer browsed to, or else this machine's LAN address: never localhost.
+    PUBLIC_BASE_URL = _env("PUBLIC_BASE_URL")
+    HOST = _env("HOST", "0.0.0.0")
+    PORT = _env_int("PORT", 5000)
+
+    # None means: read instance/secret_key, creating it on first run.
+    SECRET_KEY = _env("SECRET_KEY")
+    # None means: SQLite in the instance folder (see workshop/core/database.py).
+    SQLALCHEMY_DATABASE_URI = _env("DATABASE_URL")
+    SQLITE_BUSY_TIMEOUT_MS = _env_int("SQLITE_BUSY_TIMEOUT_MS", 15000)
+
+    # "eventlet" is the product's default; "gevent" and "threading" also work.
+    SOCKETIO_ASYNC_MODE = _env("SOCKETIO_ASYNC_MODE", "eventlet")
+    # A Redis URL joins several worker processes (scale-out); None = one process.
+    SOCKETIO_MESSAGE_QUEUE = _env("SOCKETIO_MESSAGE_QUEUE")
+    # Comma-separated extra origins allowed to open a Socket.IO connection;
+    # the app's own origin is always allowed.
+    SOCKETIO_CORS_ORIGINS = _env("SOCKETIO_CORS_ORIGINS")
+    # Largest Socket.IO message accepted, in bytes (a need is at most 280 characters).
+    SOCKETIO_MAX_MESSAGE_BYTES = _env_int("SOCKETIO_MAX_MESSAGE_BYTES", 16 * 1024)
+    # Largest HTTP request body accepted, in bytes.
+    MAX_CONTENT_LENGTH = _env_int("MAX_CONTENT_LENGTH", 64 * 1024)
+    # Tallies are coalesced: at most one broadcast per table per interval.
+    TALLY_INTERVAL_S = _env_float("TALLY_INTERVAL_S", 0.1)
+
+    # eventlet's own defaults (1,024 connections, a backlog of 50) make part of
+    # a QR-scan burst hang in the handshake.
+    SERVER_MAX_CONNECTIONS = _env_int("SERVER_MAX_CONNECTIONS", 10000)
+    SERVER_BACKLOG = _env_int("SERVER_BACKLOG", 2048)
+    SERVER_ACCESS_LOG = _env_bool("SERVER_ACCESS_LOG", False)
+
+    BABEL_DEFAULT_LOCALE = _env("DEFAULT_LOCALE", "it")
+    LANGUAGES = ("it", "en")
+
+    # Hall networks usually serve plain HTTP on the LAN, where Secure cookies
+    # would never be sent back; behind HTTPS turn this on (it is derived from
+    # PUBLIC_BASE_URL when that is an https:// address).
+    COOKIE_SECURE = _env_bool("COOKIE_SECURE", (PUBLIC_BASE_URL or "").startswith("https://"))
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    DEVICE_COOKIE_NAME = "tavoli_device"
+    DEVICE_COOKIE_DAYS = _env_int("DEVICE_COOKIE_DAYS", 30)
+    # One-time links (first organizer set-up) stop working after this many hours.
+    SETUP_LINK_HOURS = _env_int("SETUP_LINK_HOURS", 24)
+
+    WTF_CSRF_TIME_LIMIT = None  # a form left open through a long meeting must still submit
+    SQLALCHEMY_TRACK_MODIFICATIONS = False
+
+
+class DevelopmentConfig(Config):
+    DEBUG = True
+
+
+class ProductionConfig(Config):
+    pass
+
+
+class TestingConfig(Config):
+    TESTING = True
+    # The in-process Socket.IO test client needs real threads; the tests that
+    # start a real server process run it with the production async mode.
+    SOCKETIO_ASYNC_MODE = "threading"
+    TALLY_INTERVAL_S = 0.02
+    SERVER_ACCESS_LOG = False
+
+
+CONFIGS = {
+    "development": DevelopmentConfig,
+    "production": ProductionConfig,
+    "testing": TestingConfig,
+}
+
+
+def config_for(name=None):
+    """The config class for TAVOLI_ENV (production unless told otherwise)."""
+    return CONFIGS[name or _env("TAVOLI_ENV", "production")]

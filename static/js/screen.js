@@ -1,0 +1,45 @@
+// What the projector and the console share: counters, the needs wall, the ranking.
+import { clear, format, make } from "./live.js";
+
+export function renderCounters(state) {
+  const counters = state.counters || {};
+  for (const name of ["online", "joined", "needs", "dots"]) {
+    const element = document.getElementById("count-" + name);
+    if (element && counters[name] !== undefined) element.textContent = counters[name].toLocaleString();
+  }
+}
+
+export function renderNeeds(list, state) {
+  clear(list);
+  for (const need of state.needsNewestFirst()) list.append(make("li", "need", need.text));
+}
+
+export function renderRanking(list, ranking, strings) {
+  clear(list);
+  const top = Math.max(1, ...ranking.map((entry) => entry.dots));
+  for (const entry of ranking) {
+    const li = make("li", "ranked");
+    const bar = make("span", "bar");
+    bar.style.setProperty("--share", String(entry.dots / top));
+    const dots = entry.dots === 1 ? strings.dots_one : format(strings.dots_many, { n: entry.dots });
+    li.append(
+      make("span", "rank", format(strings.rank, { rank: entry.rank })),
+      make("span", "need-text", entry.text),
+      make("span", "dots", dots),
+      bar,
+    );
+    list.append(li);
+  }
+}
+
+// The needs wall while collecting, the ranking once there is one to show.
+export function renderWall(state, strings) {
+  const needs = document.getElementById("needs");
+  const ranking = document.getElementById("ranking");
+  const showRanking = Boolean(state.ranking);
+  needs.hidden = showRanking;
+  ranking.hidden = !showRanking;
+  if (showRanking) renderRanking(ranking, state.ranking, strings);
+  else renderNeeds(needs, state);
+  renderCounters(state);
+}

@@ -1,0 +1,94 @@
+"""Tavoli: live participatory meetings. create_app() builds the application."""
+
+import logging
+import os
+
+from flask import Flask
+
+from config import config_for
+from workshop.core.database import default_database_uri, engine_options
+from workshop.core.notify import notifier
+from workshop.core.security import load_or_create_secret_key
+from workshop.extensions import babel, csrf, db, login_manager, migrate, socketio
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def create_app(config_class=None, instance_path=None, **overrides):
+    """Build the app from a config class (TAVOLI_ENV by default) plus overrides."""
+    app = Flask(
+        __name__,
+        instance_path=instance_path or os.environ.get("TAVOLI_INSTANCE") or os.path.join(ROOT, "instance"),
+        template_folder=os.path.join(ROOT, "templates"),
+        static_folder=os.path.join(ROOT, "static"),
+    )
+    app.config.from_object(config_class or config_for())
+    app.config.update(overrides)
+    os.makedirs(app.instance_path, exist_ok=True)
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = load_or_create_secret_key(app.instance_path)
+    if not app.config.get("SQLALCHEMY_DATABASE_URI"):
+        app.config["SQLALCHEMY_DATABASE_URI"] = default_database_uri(app.instance_path)
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = engine_options(
+        app.config["SQLALCHEMY_DATABASE_URI"], app.config["SQLITE_BUSY_TIMEOUT_MS"]
+    )
+    app.config["SESSION_COOKIE_SECURE"] = app.config["COOKIE_SECURE"]
+    app.config["REMEMBER_COOKIE_SECURE"] = app.config["COOKIE_SECURE"]
+    app.config["REMEMBER_COOKIE_HTTPONLY"] = True
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+    _init_extensions(app)
+    _register_blueprints(app)
+    return app
+
+
+def _init_extensions(app):
+    # Socket.IO handlers register themselves on import, and must be imported
+    # before socketio.init_app(): once a server exists, @socketio.on binds to
+    # that server only, and an app created later would have no handlers.
+    from workshop.contributions import sockets as _contribution_sockets  # noqa: F401
+    from workshop.contributions.state import tally_message
+    from workshop.core.web import select_locale
+    from workshop.tables import sockets as _table_sockets  # noqa: F401
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=os.path.join(ROOT, "migrations"), render_as_batch=True)
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=select_locale,
+                   default_translation_directories=os.path.join(ROOT, "workshop", "translations"))
+    login_manager.init_app(app)
+    login_manager.login_view = "accounts.login"
+    login_manager.login_message_category = "info"
+
+    extra_origins = app.config["SOCKETIO_CORS_ORIGINS"]
+    socketio.init_app(
+        app,
+        async_mode=app.config["SOCKETIO_ASYNC_MODE"],
+        message_queue=app.config["SOCKETIO_MESSAGE_QUEUE"],
+        # None: only the app's own origin may open a connection.
+        cors_allowed_origins=[origin.strip() for origin in extra_origins.split(",")] if extra_origins else None,
+        max_http_buffer_size=app.config["SOCKETIO_MAX_MESSAGE_BYTES"],
+        ping_interval=20,
+        ping_timeout=20,
+    )
+    notifier.init_app(app, socketio, tally_message)
+
+
+def _register_blueprints(app):
+    from workshop.accounts import cli as accounts_cli
+    from workshop.accounts.models import Account
+    from workshop.accounts.views import blueprint as accounts
+    from workshop.core.web import blueprint as core
+    from workshop.core.web import register_error_handlers
+    from workshop.events.views import blueprint as events
+    from workshop.participants.views import blueprint as participants
+    from workshop.tables.views import blueprint as tables
+
+    @login_manager.user_loader
+    def load_account(account_id):
+        return db.session.get(Account, int(account_id)) if account_id.isdigit() else None
+
+    for blueprint in (core, accounts, events, participants, tables):
+        app.register_blueprint(blueprint)
+    accounts_cli.register(app)
+    register_error_handlers(app)

@@ -1,0 +1,177 @@
+"""Posting needs and spending dots: the rules of a table, and only here.
+
+Every function runs inside the caller's unit of work (one transaction) and
+takes the actor explicitly. The dot budget is enforced by a conditional
+update of the participant's counter in the same transaction as the dot, so no
+number of concurrent requests can spend more than the budget.
+"""
+
+import unicodedata
+from functools import wraps
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select, update
+
+from workshop.contributions.models import NEED_MAX_LENGTH, ClientAction, Dot, Need
+from workshop.contributions.state import my_state, need_payload
+from workshop.core.errors import (
+    ActionIdReused,
+    BudgetExceeded,
+    InvalidInput,
+    NeedCapReached,
+    NoDotToWithdraw,
+    NotFound,
+    NotJoined,
+    WrongPhase,
+)
+from workshop.core.notify import notifier, participant_room, table_room
+from workshop.extensions import db
+from workshop.participants.models import Membership
+from workshop.tables.models import Phase
+from workshop.tables.operations import bump_version
+
+CLIENT_ID_MAX_LENGTH = 64
+
+
+def normalise_need_text(raw):
+    """A need's text as stored: Unicode NFC, no control characters, single spaces,
+    1 to NEED_MAX_LENGTH characters."""
+    if not isinstance(raw, str):
+        raise InvalidInput(_l("Write the need as text."), code="text_invalid")
+    text = unicodedata.normalize("NFC", raw)
+    text = "".join(" " if unicodedata.category(c) in ("Cc", "Cf", "Zl", "Zp") else c for c in text)
+    text = " ".join(text.split())
+    if not text:
+        raise InvalidInput(_l("Write the need before sending it."), code="text_empty")
+    if len(text) > NEED_MAX_LENGTH:
+        raise InvalidInput(
+            _l("A need can be at most %(n)d characters long (this one has %(length)d).",
+               n=NEED_MAX_LENGTH, length=len(text)),
+            code="text_too_long",
+        )
+    return text
+
+
+def idempotent(kind):
+    """Make an operation answer a repeated client action id with the first answer.
+
+    The wrapped operation takes (table, participant, ..., client_id=...). Only
+    successful actions are recorded: a refused one may be sent again.
+    """
+
+    def decorate(operation):
+        @wraps(operation)
+        def wrapper(table, participant, *args, client_id, **kwargs):
+            earlier = db.session.scalar(
+                select(ClientAction).where(
+                    ClientAction.participant_id == participant.id, ClientAction.client_id == client_id
+                )
+            )
+            if earlier is not None:
+                if earlier.kind != kind:
+                    raise ActionIdReused()
+                return earlier.result
+            result = operation(table, participant, *args, **kwargs)
+            db.session.add(
+                ClientAction(participant_id=participant.id, client_id=client_id, kind=kind, result=result)
+            )
+            db.session.flush()
+            return result
+
+        return wrapper
+
+    return decorate
+
+
+def _membership(table, participant):
+    membership = db.session.get(Membership, (participant.id, table.id))
+    if membership is None:
+        raise NotJoined()
+    return membership
+
+
+def _require_phase(table, phase):
+    if table.phase is not phase:
+        if phase is Phase.COLLECT:
+            raise WrongPhase(_l("New needs can be posted only while the table is collecting them."))
+        raise WrongPhase(_l("Dots can be given or taken back only while the vote is open."))
+
+
+def _table_need(table, need_id):
+    need = db.session.get(Need, need_id) if isinstance(need_id, int) else None
+    if need is None or need.table_id != table.id:
+        raise NotFound(_l("That need is not on this table."), code="need_not_found")
+    return need
+
+
+@idempotent("post_need")
+def post_need(table, participant, text):
+    """Add a need to the table, on behalf of participant."""
+    _membership(table, participant)
+    _require_phase(table, Phase.COLLECT)
+    need = Need(table_id=table.id, participant_id=participant.id, text=normalise_need_text(text))
+    db.session.add(need)
+    version = bump_version(table)
+    payload = need_payload(need)
+    notifier.emit(db.session, "need_added", {"v": version, "need": payload}, table_room(table.id))
+    notifier.tally_changed(db.session, table.id)
+    return {"v": version, "need": payload}
+
+
+@idempotent("cast_dot")
+def cast_dot(table, participant, need_id):
+    """Spend one of participant's dots on a need of the table."""
+    membership = _membership(table, participant)
+    _require_phase(table, Phase.VOTE)
+    need = _table_need(table, need_id)
+    spent = db.session.execute(
+        update(Membership)
+        .where(
+            Membership.participant_id == participant.id,
+            Membership.table_id == table.id,
+            Membership.dots_used < table.dots_per_participant,
+        )
+        .values(dots_used=Membership.dots_used + 1)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if spent != 1:
+        raise BudgetExceeded()
+    # The counter update above holds the participant's row, so this count
+    # cannot race with another dot of theirs.
+    on_need = db.session.scalar(
+        select(func.count(Dot.id)).where(Dot.participant_id == participant.id, Dot.need_id == need.id)
+    )
+    if on_need >= table.max_dots_per_need:
+        raise NeedCapReached()
+    db.session.add(Dot(table_id=table.id, need_id=need.id, participant_id=participant.id))
+    return _after_dot_change(table, participant, membership, need)
+
+
+@idempotent("withdraw_dot")
+def withdraw_dot(table, participant, need_id):
+    """Take back one of participant's dots from a need, freeing it for another."""
+    membership = _membership(table, participant)
+    _require_phase(table, Phase.VOTE)
+    need = _table_need(table, need_id)
+    dot = db.session.scalar(
+        select(Dot).where(Dot.participant_id == participant.id, Dot.need_id == need.id).order_by(Dot.id.desc())
+    )
+    if dot is None:
+        raise NoDotToWithdraw()
+    db.session.delete(dot)
+    db.session.execute(
+        update(Membership)
+        .where(Membership.participant_id == participant.id, Membership.table_id == table.id)
+        .values(dots_used=Membership.dots_used - 1)
+        .execution_options(synchronize_session=False)
+    )
+    return _after_dot_change(table, participant, membership, need)
+
+
+def _after_dot_change(table, participant, membership, need):
+    version = bump_version(table)
+    db.session.refresh(membership)
+    me = my_state(table, membership)
+    notifier.emit(db.session, "me", {"v": version, "me": me}, participant_room(participant.id))
+    notifier.tally_changed(db.session, table.id)
+    return {"v": version, "need": need.id, "me": me}

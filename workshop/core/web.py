@@ -1,0 +1,123 @@
+"""The HTTP boundary shared by every blueprint: errors, headers, language, health."""
+
+import logging
+from urllib.parse import urlsplit
+
+from flask import Blueprint, current_app, jsonify, redirect, render_template, request, url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_wtf.csrf import CSRFError
+from sqlalchemy import text
+from werkzeug.exceptions import HTTPException
+
+from workshop.core.database import unit_of_work
+from workshop.core.errors import DomainError
+from workshop.core.security import security_headers
+from workshop.extensions import db
+
+log = logging.getLogger(__name__)
+LANGUAGE_COOKIE = "tavoli_lang"
+
+blueprint = Blueprint("core", __name__)
+
+
+def select_locale():
+    """The visitor's own choice, else their browser's preference, else Italian."""
+    languages = current_app.config["LANGUAGES"]
+    chosen = request.cookies.get(LANGUAGE_COOKIE)
+    if chosen in languages:
+        return chosen
+    return request.accept_languages.best_match(languages) or current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def local_path(target, fallback="/"):
+    """target if it is a path on this site, else fallback (no open redirects)."""
+    if not target:
+        return fallback
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return fallback
+    return target
+
+
+def apply_to_form(form, work, *args, **kwargs):
+    """Run an operation for a submitted form in one unit of work.
+
+    Returns (True, result), or (False, None) with the refusal's message added
+    to the form's errors, so the page can show it next to the form.
+    """
+    try:
+        with unit_of_work():
+            return True, work(*args, **kwargs)
+    except DomainError as error:
+        form.form_errors.append(str(error.message))
+        return False, None
+
+
+@blueprint.get("/healthz")
+def healthz():
+    """200 once the app can answer and reach its database."""
+    db.session.execute(text("SELECT 1"))
+    db.session.remove()
+    return jsonify(status="ok", database="ok")
+
+
+@blueprint.get("/lang/<code>")
+def switch_language(code):
+    response = redirect(local_path(request.args.get("next")))
+    if code in current_app.config["LANGUAGES"]:
+        response.set_cookie(LANGUAGE_COOKIE, code, max_age=365 * 24 * 3600, samesite="Lax",
+                            secure=current_app.config["COOKIE_SECURE"], httponly=True)
+    return response
+
+
+def _error_page(status, message):
+    if request.accept_mimetypes.best == "application/json" or request.path.startswith("/api/"):
+        return jsonify(error={"code": status, "message": message}), status
+    try:
+        return render_template("errors/error.html", status=status, message=message), status
+    except Exception:  # an error page must never fail in turn
+        log.exception("the error page could not be rendered")
+        return message, status, {"Content-Type": "text/plain; charset=utf-8"}
+
+
+def register_error_handlers(app):
+    @app.errorhandler(DomainError)
+    def domain_error(error):
+        return _error_page(error.status, str(error.message))
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(error):
+        return _error_page(400, _("This form has expired or did not come from this site. "
+                                  "Reload the page and send it again."))
+
+    @app.errorhandler(HTTPException)
+    def http_error(error):
+        messages = {
+            403: _("You are not allowed to see this page."),
+            404: _("This page does not exist. Check the address."),
+            405: _("This page cannot be used that way."),
+            413: _("What you sent is too large."),
+        }
+        return _error_page(error.code, messages.get(error.code, error.description))
+
+    @app.errorhandler(Exception)
+    def unexpected_error(error):
+        log.exception("unhandled error on %s %s", request.method, request.path)
+        return _error_page(500, _("Something went wrong on the server. Try again in a moment."))
+
+    app.after_request(security_headers)
+
+    @app.context_processor
+    def language_links():
+        return {
+            "languages": current_app.config["LANGUAGES"],
+            "url_for_language": _language_url,
+            "get_locale": get_locale,
+        }
+
+
+def _language_url(code):
+    return url_for("core.switch_language", code=code, next=request.full_path.rstrip("?"))
+
+

@@ -1,0 +1,41 @@
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import DateField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
+
+LANGUAGE_CHOICES = [("it", "Italiano"), ("en", "English")]
+
+
+class EventForm(FlaskForm):
+    title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)])
+    starts_on = DateField(_l("Date"), validators=[Optional()])
+    venue = StringField(_l("Venue"), validators=[Optional(), Length(max=200)])
+    language = SelectField(_l("Language of the minutes"), choices=LANGUAGE_CHOICES, default="it")
+    dots_per_participant = IntegerField(
+        _l("Dots per participant"), default=3, validators=[DataRequired(), NumberRange(1, 50)]
+    )
+    max_dots_per_need = IntegerField(
+        _l("Most dots one participant may give one need"), default=1, validators=[DataRequired(), NumberRange(1, 50)]
+    )
+
+
+class ThemeForm(FlaskForm):
+    name = StringField(_l("Theme"), validators=[DataRequired(), Length(max=120)])
+    colour = StringField(
+        _l("Colour"), default="#1f5fa8",
+        validators=[DataRequired(), Regexp(r"^#[0-9a-fA-F]{6}$", message=_l("Pick a colour such as #1f5fa8."))],
+    )
+    description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=2000)])
+
+
+class TableForm(FlaskForm):
+    theme_id = SelectField(_l("Theme"), coerce=int, validators=[DataRequired()])
+    name = StringField(_l("Table name"), validators=[DataRequired(), Length(max=120)])
+    dots_per_participant = IntegerField(
+        _l("Dots per participant"), validators=[Optional(), NumberRange(1, 50)],
+        description=_l("Leave empty to use the event's rule."),
+    )
+    max_dots_per_need = IntegerField(
+        _l("Most dots per need"), validators=[Optional(), NumberRange(1, 50)],
+        description=_l("Leave empty to use the event's rule."),
+    )

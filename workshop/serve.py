@@ -1,0 +1,67 @@
+"""Serving the app in one process, and what it tells the organizer at start."""
+
+import gc
+import logging
+
+from sqlalchemy import inspect
+
+from workshop.accounts.operations import issue_setup_link, organizer_exists
+from workshop.core.database import unit_of_work
+from workshop.core.network import lan_address, public_base_url
+from workshop.extensions import db
+
+log = logging.getLogger(__name__)
+
+
+def announce(app):
+    """Print the address phones should open and, while there is no organizer
+    yet, a fresh one-time set-up link."""
+    config = app.config
+    with app.app_context():
+        if not inspect(db.engine).has_table("account"):
+            raise SystemExit("The database has no tables yet: run `make migrate` (flask --app wsgi db upgrade).")
+        base_url = public_base_url(config["PUBLIC_BASE_URL"], None, config["PORT"])
+        lines = ["", "Tavoli is starting.", f"  Phones and laptops on this network open: {base_url}"]
+        if not config["PUBLIC_BASE_URL"] and lan_address() is None:
+            lines.append("  (No network address found: phones cannot reach this machine. Set PUBLIC_BASE_URL.)")
+        if not organizer_exists():
+            with unit_of_work():
+                token = issue_setup_link(config["SECRET_KEY"], config["SETUP_LINK_HOURS"])
+            lines.append(f"  Create the first organizer account (one-time link): {base_url}/setup/{token}")
+        else:
+            lines.append(f"  Organizers log in at: {base_url}/login")
+        db.session.remove()
+    print("\n".join(lines) + "\n", flush=True)
+
+
+def serve(app, socketio):
+    """Serve with a connection limit and listen backlog sized for a hall.
+
+    eventlet's defaults (1,024 connections; a backlog of 50 under
+    socketio.run()) make part of a QR-scan burst hang in the handshake.
+    """
+    config = app.config
+    host, port, mode = config["HOST"], config["PORT"], config["SOCKETIO_ASYNC_MODE"]
+    # With thousands of connections the default thresholds make the garbage
+    # collector run constantly (measured: 40% of the time at 5,000 clients).
+    gc.set_threshold(50000, 20, 100)
+    log.info("serving on %s:%s with %s", host, port, mode)
+    if mode == "eventlet":
+        import eventlet
+        import eventlet.wsgi
+
+        listener = eventlet.listen((host, port), backlog=config["SERVER_BACKLOG"])
+        eventlet.wsgi.server(
+            listener, app, max_size=config["SERVER_MAX_CONNECTIONS"], log_output=config["SERVER_ACCESS_LOG"]
+        )
+    elif mode == "gevent":
+        from gevent.pool import Pool
+        from gevent.pywsgi import WSGIServer
+
+        server = WSGIServer(
+            (host, port), app, backlog=config["SERVER_BACKLOG"], spawn=Pool(config["SERVER_MAX_CONNECTIONS"]),
+            log=log if config["SERVER_ACCESS_LOG"] else None,
+        )
+        server.serve_forever()
+    else:  # threading: development only
+        socketio.run(app, host=host, port=port, allow_unsafe_werkzeug=True)

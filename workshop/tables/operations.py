@@ -1,0 +1,72 @@
+"""Creating working tables and moving them through their phases."""
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from workshop.core.notify import notifier, table_room
+from workshop.events.operations import bounded_int, required_text
+from workshop.extensions import db
+from workshop.tables.join_codes import new_join_code
+from workshop.tables.models import PhaseChange, WorkingTable
+
+
+def create_table(theme, name, dots_per_participant=None, max_dots_per_need=None, facilitators=()):
+    """A new table of theme, with a fresh join code and the event's voting rules
+    unless others are given."""
+    event = theme.event
+    table = WorkingTable(
+        theme=theme,
+        join_code=_unused_join_code(),
+        name=required_text(name, 120, "name_required", _l("Give the table a name.")),
+        dots_per_participant=bounded_int(
+            event.dots_per_participant if dots_per_participant is None else dots_per_participant,
+            1, 50, "dots_per_participant_invalid",
+        ),
+        max_dots_per_need=bounded_int(
+            event.max_dots_per_need if max_dots_per_need is None else max_dots_per_need,
+            1, 50, "max_dots_per_need_invalid",
+        ),
+        facilitators=list(facilitators),
+    )
+    db.session.add(table)
+    db.session.flush()
+    return table
+
+
+def _unused_join_code():
+    for _ in range(20):
+        code = new_join_code()
+        if db.session.scalar(select(WorkingTable.id).where(WorkingTable.join_code == code)) is None:
+            return code
+    raise IntegrityError("no free join code found", None, None)
+
+
+def bump_version(table):
+    """Count one more change to what the table shows; returns the new version.
+
+    Incremented in the database, not from a value read earlier, so concurrent
+    changes each get their own number.
+    """
+    table.version = WorkingTable.version + 1
+    db.session.flush()
+    return table.version
+
+
+def change_phase(table, actor, phase):
+    """Move the table one phase forward or back, log who did it, and tell everyone."""
+    previous = table.phase
+    table.move_to(phase)
+    db.session.add(PhaseChange(table_id=table.id, account_id=actor.id, from_phase=previous, to_phase=phase))
+    version = bump_version(table)
+    # Imported here: what clients are shown of a table (needs, dots) builds on
+    # tables, not the other way round.
+    from workshop.contributions.state import phase_message
+
+    notifier.emit(db.session, "phase", phase_message(table, version), table_room(table.id))
+    notifier.tally_changed(db.session, table.id)
+    return table
+
+
+def find_table_by_code(code):
+    return db.session.scalar(select(WorkingTable).where(WorkingTable.join_code == code))

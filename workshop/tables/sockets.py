@@ -1,0 +1,122 @@
+"""Socket.IO events that open, follow and steer a table's live connection."""
+
+from flask import current_app, request
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from flask_socketio import ConnectionRefusedError, join_room
+
+from workshop.contributions.state import PHONE, SCREEN, table_snapshot
+from workshop.core.access import can_run_table, require
+from workshop.core.database import run_in_unit_of_work
+from workshop.core.errors import DomainError, InvalidInput, NotAllowed, NotFound
+from workshop.core.notify import notifier, participant_room, screens_room, table_room
+from workshop.core.sockets import socket_action
+from workshop.extensions import db, socketio
+from workshop.participants.devices import device_digest, read_device_token
+from workshop.participants.models import Membership
+from workshop.participants.operations import join_table
+from workshop.tables import operations
+from workshop.tables.connections import (
+    PHONE_VIEW,
+    SCREEN_VIEWS,
+    connected_screen,
+    connected_table,
+    connection,
+    remember_connection,
+)
+from workshop.tables.join_codes import normalise_join_code
+from workshop.tables.models import Phase
+from workshop.tables.presence import presence
+
+
+@socketio.on("connect")
+def on_connect(auth=None):
+    """Every client opening a live connection: a phone, a projector, a console.
+
+    auth: {"table": join code, "view": "phone" | "projector" | "console",
+    "v": the table version last seen, if any}. Phones are known by their
+    device cookie, screens by their logged-in account. Refused connections
+    get {"code", "message"} as the connect_error data.
+    """
+    auth = auth if isinstance(auth, dict) else {}
+    view = auth.get("view")
+    code = normalise_join_code(auth.get("table") if isinstance(auth.get("table"), str) else "")
+    try:
+        if view != PHONE_VIEW and view not in SCREEN_VIEWS:
+            raise InvalidInput(_l("Unknown view."), code="view_invalid")
+        table_id, participant_id = run_in_unit_of_work(_open_connection, code, view)
+    except DomainError as error:
+        raise ConnectionRefusedError(error.as_dict()) from None
+
+    remember_connection(table_id, view, participant_id)
+    # Join the rooms before reading the snapshot: whatever commits after the
+    # read still reaches this client as a broadcast.
+    join_room(table_room(table_id))
+    if participant_id is None:
+        join_room(screens_room(table_id))
+    else:
+        join_room(participant_room(participant_id))
+        presence.arrive(table_id, request.sid, participant_id)
+    notifier.mark_dirty([table_id])
+    last_seen = auth.get("v")
+    snapshot = _snapshot()
+    db.session.remove()
+    if isinstance(last_seen, int) and last_seen == snapshot["v"] and participant_id is not None:
+        socketio.emit("snapshot", {"v": last_seen, "unchanged": True}, to=request.sid)
+    else:
+        socketio.emit("snapshot", snapshot, to=request.sid)
+
+
+def _open_connection(code, view):
+    table = operations.find_table_by_code(code) if code else None
+    if table is None:
+        raise NotFound(_l("There is no table with this code."), code="table_not_found")
+    if view == PHONE_VIEW:
+        secret_key = current_app.config["SECRET_KEY"]
+        cookie = request.cookies.get(current_app.config["DEVICE_COOKIE_NAME"])
+        token = read_device_token(secret_key, cookie)
+        if token is None:
+            raise NotAllowed(_l("Open the table's join link first."), code="no_device")
+        participant, _membership = join_table(table, device_digest(secret_key, token))
+        return table.id, participant.id
+    require(can_run_table(current_user, table))
+    return table.id, None
+
+
+def _snapshot():
+    table = connected_table()
+    live = connection()
+    if live["participant"] is None:
+        return table_snapshot(table, SCREEN)
+    membership = db.session.get(Membership, (live["participant"], table.id))
+    return table_snapshot(table, PHONE, membership)
+
+
+@socketio.on("disconnect")
+def on_disconnect(reason=None):
+    table_id = presence.leave(request.sid)
+    if table_id is not None:
+        notifier.mark_dirty([table_id])
+
+
+@socketio.on("sync")
+@socket_action(write=False)
+def on_sync(payload):
+    """Any client asking for a fresh snapshot (after a gap, or on demand).
+    Payload: {}. Answers {"ok": true, "snapshot": {...}}."""
+    return {"snapshot": _snapshot()}
+
+
+@socketio.on("set_phase")
+@socket_action()
+def on_set_phase(payload):
+    """The facilitator console moving the table one phase forward or back.
+    Payload: {"phase": "collect" | "vote" | "results" | "closed"}."""
+    table = connected_screen()
+    require(can_run_table(current_user, table))
+    try:
+        phase = Phase(payload.get("phase"))
+    except ValueError:
+        raise InvalidInput(_l("Unknown phase."), code="phase_invalid") from None
+    operations.change_phase(table, current_user, phase)
+    return {"phase": table.phase.value, "v": table.version}
