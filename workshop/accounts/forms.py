@@ -16,7 +16,11 @@ class SetupForm(FlaskForm):
     email = EmailField(_l("Email"), validators=[DataRequired(), Length(max=254)])
     password = PasswordField(
         _l("Password"),
-        validators=[DataRequired(), Length(min=PASSWORD_MIN_LENGTH, max=200)],
+        validators=[
+            DataRequired(),
+            Length(min=PASSWORD_MIN_LENGTH, max=200, message=_l(
+                "The password must be at least %(n)d characters long.", n=PASSWORD_MIN_LENGTH)),
+        ],
         description=_l("At least %(n)d characters.", n=PASSWORD_MIN_LENGTH),
     )
     confirm = PasswordField(

@@ -1,9 +1,10 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import DateField, IntegerField, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp
 
-LANGUAGE_CHOICES = [("it", "Italiano"), ("en", "English")]
+LANGUAGE_CHOICES = [SelectChoice("it", "Italiano"), SelectChoice("en", "English")]
 
 
 class EventForm(FlaskForm):
@@ -12,10 +13,10 @@ class EventForm(FlaskForm):
     venue = StringField(_l("Venue"), validators=[Optional(), Length(max=200)])
     language = SelectField(_l("Language of the minutes"), choices=LANGUAGE_CHOICES, default="it")
     dots_per_participant = IntegerField(
-        _l("Dots per participant"), default=3, validators=[DataRequired(), NumberRange(1, 50)]
+        _l("Dots per participant"), default=3, validators=[InputRequired(), NumberRange(1, 50)]
     )
     max_dots_per_need = IntegerField(
-        _l("Most dots one participant may give one need"), default=1, validators=[DataRequired(), NumberRange(1, 50)]
+        _l("Most dots one participant may give one need"), default=1, validators=[InputRequired(), NumberRange(1, 50)]
     )
 
 

@@ -1,0 +1,103 @@
+"""The real server process (`python wsgi.py`), under both async modes, over real sockets."""
+
+import re
+import threading
+
+import pytest
+import requests
+import socketio
+
+from tests.servers import AppServer
+
+ASYNC_MODES = ["eventlet", "gevent"]
+
+
+def form_token(session, url):
+    page = session.get(url, timeout=10).text
+    return re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+
+
+def organizer_session(server):
+    session = requests.Session()
+    organizer = server.organizer
+    response = session.post(server.url + "/login", timeout=10, data={
+        "email": organizer.email, "password": organizer.password, "csrf_token": form_token(session, server.url + "/login")})
+    assert response.url.endswith("/organize/")
+    return session
+
+
+def create_table(server, session):
+    """An event, a theme and a table made through the organizer's forms; returns (table id, join code)."""
+    dashboard = server.url + "/organize/"
+    event_url = session.post(dashboard, timeout=10, data={
+        "title": "Assemblea", "language": "it", "dots_per_participant": "3", "max_dots_per_need": "1",
+        "csrf_token": form_token(session, dashboard)}).url
+    session.post(event_url + "/themes", timeout=10, data={
+        "name": "Lavoro", "colour": "#336699", "csrf_token": form_token(session, event_url)})
+    theme_id = re.search(r'<option value="(\d+)"', session.get(event_url, timeout=10).text).group(1)
+    page = session.post(event_url + "/tables", timeout=10, data={
+        "theme_id": theme_id, "name": "Tavolo A", "csrf_token": form_token(session, event_url)}).text
+    table_id = re.search(r"/tables/(\d+)/console", page).group(1)
+    code = re.search(r'<code class="code">([A-Z0-9]{6})</code>', page).group(1)
+    return table_id, code
+
+
+class LiveClient:
+    """A python-socketio client that records every event it receives."""
+
+    def __init__(self, server, session, auth):
+        self.events = []
+        self.arrived = threading.Condition()
+        self.sio = socketio.Client(reconnection=False)
+        self.sio.on("*", self._record)
+        cookie = "; ".join(f"{name}={value}" for name, value in session.cookies.items())
+        self.sio.connect(server.url, headers={"Cookie": cookie}, auth=auth, transports=["websocket"],
+                         wait_timeout=10)
+
+    def _record(self, event, data):
+        with self.arrived:
+            self.events.append((event, data))
+            self.arrived.notify_all()
+
+    def wait_for(self, event, predicate=lambda data: True, timeout=10):
+        with self.arrived:
+            found = self.arrived.wait_for(
+                lambda: any(name == event and predicate(data) for name, data in self.events), timeout)
+        assert found, f"no {event} within {timeout}s; got {[name for name, _ in self.events]}"
+        return next(data for name, data in self.events if name == event and predicate(data))
+
+
+@pytest.mark.parametrize("async_mode", ASYNC_MODES)
+def test_a_phone_and_a_projector_follow_each_other_live(async_mode):
+    with AppServer(env={"SOCKETIO_ASYNC_MODE": async_mode}) as server:
+        organizer = organizer_session(server)
+        table_id, code = create_table(server, organizer)
+        assert f"serving on 127.0.0.1:{server.port} with {async_mode}" in server.log_tail(200)
+
+        phone_session = requests.Session()
+        assert phone_session.get(f"{server.url}/j/{code}", timeout=10).status_code == 200
+        assert phone_session.get(f"{server.url}/static/vendor/socket.io/socket.io.min.js", timeout=10).ok
+        projector = LiveClient(server, organizer, {"table": code, "view": "projector"})
+        phone = LiveClient(server, phone_session, {"table": code, "view": "phone"})
+        try:
+            assert phone.wait_for("snapshot")["phase"] == "collect"
+            ack = phone.sio.call("post_need", {"id": "real-server-0001", "text": "Orari dei servizi"}, timeout=10)
+            assert ack["ok"], ack
+            added = projector.wait_for("need_added")
+            assert added["need"]["text"] == "Orari dei servizi"
+            tally = projector.wait_for("tally", lambda t: t["counters"]["needs"] == 1 and t["counters"]["online"] == 1)
+            assert tally["v"] >= added["v"]
+            refused = phone.sio.call("set_phase", {"phase": "vote"}, timeout=10)
+            assert refused["error"]["code"] == "not_allowed"
+        finally:
+            phone.sio.disconnect()
+            projector.sio.disconnect()
+
+
+def test_the_first_run_prints_a_working_one_time_setup_link():
+    with AppServer(organizer=None) as server:
+        log = server.log_tail(200)
+        assert f"Phones and laptops on this network open: {server.url}" in log
+        link = re.search(r"one-time link\): (\S+)", log).group(1)
+        assert link.startswith(server.url + "/setup/")
+        assert requests.get(link, timeout=10).status_code == 200
