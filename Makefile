@@ -16,6 +16,7 @@ run: setup migrate ## Serve the app on HOST:PORT (default 0.0.0.0:5000)
 
 test: setup-dev ## Run the whole test suite, browser and real servers included
 	scripts/ensure-system.sh test
+	$(BIN)/ruff check .
 	$(BIN)/python -m pytest
 
 setup: $(VENV)/.run-installed $(COMPILED)

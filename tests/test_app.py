@@ -73,8 +73,9 @@ def test_italian_is_the_default_and_english_can_be_chosen(client):
 
 def test_both_catalogs_translate_every_string_in_the_code(tmp_path):
     template = tmp_path / "messages.pot"
-    subprocess.run([os.path.join(os.path.dirname(sys.executable), "pybabel"), "extract", "-F", "babel.cfg",
-                    "-k", "_l", "-k", "lazy_gettext", "-o", str(template), "."], cwd=ROOT, check=True, capture_output=True)
+    pybabel = os.path.join(os.path.dirname(sys.executable), "pybabel")
+    subprocess.run([pybabel, "extract", "-F", "babel.cfg", "-k", "_l", "-k", "lazy_gettext", "-o", str(template), "."],
+                   cwd=ROOT, check=True, capture_output=True)
     with open(template, "rb") as handle:
         wanted = {message.id for message in read_po(handle) if message.id}
     for language in ("it", "en"):

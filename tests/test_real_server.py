@@ -20,8 +20,9 @@ def form_token(session, url):
 def organizer_session(server):
     session = requests.Session()
     organizer = server.organizer
-    response = session.post(server.url + "/login", timeout=10, data={
-        "email": organizer.email, "password": organizer.password, "csrf_token": form_token(session, server.url + "/login")})
+    login_url = server.url + "/login"
+    response = session.post(login_url, timeout=10, data={
+        "email": organizer.email, "password": organizer.password, "csrf_token": form_token(session, login_url)})
     assert response.url.endswith("/organize/")
     return session
 
@@ -36,7 +37,7 @@ def create_table(server, session):
         "name": "Lavoro", "colour": "#336699", "csrf_token": form_token(session, event_url)})
     theme_id = re.search(r'<option value="(\d+)"', session.get(event_url, timeout=10).text).group(1)
     page = session.post(event_url + "/tables", timeout=10, data={
-        "theme_id": theme_id, "name": "Tavolo A", "csrf_token": form_token(session, event_url)}).text
+        "table-theme_id": theme_id, "table-name": "Tavolo A", "csrf_token": form_token(session, event_url)}).text
     table_id = re.search(r"/tables/(\d+)/console", page).group(1)
     code = re.search(r'<code class="code">([A-Z0-9]{6})</code>', page).group(1)
     return table_id, code

@@ -137,7 +137,7 @@ function voteControls(need) {
   give.disabled = dotsLeft() <= 0 || mineCount >= state.table.max_per_need;
   give.setAttribute("aria-label", `${strings.give_dot}: ${need.text}`);
   give.addEventListener("click", () => { outbox.add("cast_dot", { need: need.id }); render(); });
-  box.append(take, count, give);
+  box.append(count, take, give);
   return box;
 }
 

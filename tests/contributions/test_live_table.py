@@ -171,7 +171,8 @@ def test_the_projector_sees_live_counts_and_ranking_while_phones_do_not(world):
     assert tally["counters"]["online"] == 2
     assert tally["counters"]["joined"] == 2
     assert tally["counters"]["needs"] == 2
-    assert [(entry["id"], entry["dots"], entry["rank"]) for entry in tally["ranking"]] == [(work, 2, 1), (housing, 1, 2)]
+    ranking = [(entry["id"], entry["dots"], entry["rank"]) for entry in tally["ranking"]]
+    assert ranking == [(work, 2, 1), (housing, 1, 2)]
     # Phones get their own state, never the live tally (no bandwagon while voting).
     assert anna.received("tally") == []
     assert anna.received("phase") == []

@@ -30,7 +30,8 @@ def test_an_organizer_creates_an_event_a_theme_and_a_table(world, client, databa
     assert response.status_code == 302
     theme_id = database.scalar(select(Theme.id))
     response = client.post(event_url + "/tables", data={
-        "theme_id": str(theme_id), "name": "Tavolo 1", "dots_per_participant": "", "max_dots_per_need": "",
+        "table-theme_id": str(theme_id), "table-name": "Tavolo 1", "table-dots_per_participant": "",
+        "table-max_dots_per_need": "",
         "csrf_token": csrf_token(client, event_url)})
     assert response.status_code == 302
 
@@ -79,7 +80,7 @@ def test_an_organizer_cannot_open_or_change_another_organizers_event(world, clie
     assert response.status_code == 403
     assert database.scalar(select(Theme.name).where(Theme.name == "X")) is None
     dashboard = client.get("/organize/").get_data(as_text=True)
-    assert not re.search(r"/organize/events/%d\"" % event.id, dashboard)
+    assert not re.search(rf"/organize/events/{event.id}\"", dashboard)
 
 
 def test_missing_things_give_a_404_page_not_a_500(world, client):

@@ -7,13 +7,17 @@ from workshop.accounts.operations import PASSWORD_MIN_LENGTH
 
 
 class LoginForm(FlaskForm):
-    email = EmailField(_l("Email"), validators=[DataRequired(), Length(max=254)])
-    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=200)])
+    email = EmailField(_l("Email"), validators=[DataRequired(), Length(max=254)],
+                       render_kw={"autocomplete": "email"})
+    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=200)],
+                             render_kw={"autocomplete": "current-password"})
 
 
 class SetupForm(FlaskForm):
-    name = StringField(_l("Your name"), validators=[DataRequired(), Length(max=120)])
-    email = EmailField(_l("Email"), validators=[DataRequired(), Length(max=254)])
+    name = StringField(_l("Your name"), validators=[DataRequired(), Length(max=120)],
+                       render_kw={"autocomplete": "name"})
+    email = EmailField(_l("Email"), validators=[DataRequired(), Length(max=254)],
+                       render_kw={"autocomplete": "email"})
     password = PasswordField(
         _l("Password"),
         validators=[
@@ -22,8 +26,10 @@ class SetupForm(FlaskForm):
                 "The password must be at least %(n)d characters long.", n=PASSWORD_MIN_LENGTH)),
         ],
         description=_l("At least %(n)d characters.", n=PASSWORD_MIN_LENGTH),
+        render_kw={"autocomplete": "new-password"},
     )
     confirm = PasswordField(
         _l("Password again"),
         validators=[DataRequired(), EqualTo("password", message=_l("The two passwords differ."))],
+        render_kw={"autocomplete": "new-password"},
     )

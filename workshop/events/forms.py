@@ -30,6 +30,9 @@ class ThemeForm(FlaskForm):
 
 
 class TableForm(FlaskForm):
+    """Shown on the event page beside ThemeForm: used with prefix="table" so
+    that field ids stay unique on the page."""
+
     theme_id = SelectField(_l("Theme"), coerce=int, validators=[DataRequired()])
     name = StringField(_l("Table name"), validators=[DataRequired(), Length(max=120)])
     dots_per_participant = IntegerField(

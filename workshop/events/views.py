@@ -3,8 +3,8 @@
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from wtforms.fields.choices import SelectChoice
 from sqlalchemy import select
+from wtforms.fields.choices import SelectChoice
 
 from workshop.core.access import can_manage_event, require
 from workshop.core.web import apply_to_form
@@ -62,7 +62,7 @@ def event(event_id):
 
 
 def _event_forms(event, theme_form=None, table_form=None):
-    table_form = table_form or TableForm()
+    table_form = table_form or TableForm(prefix="table")
     table_form.theme_id.choices = [SelectChoice(theme.id, theme.name) for theme in event.themes]
     return {"event": event, "theme_form": theme_form or ThemeForm(), "table_form": table_form}
 
@@ -85,7 +85,7 @@ def add_theme(event_id):
 @login_required
 def add_table(event_id):
     event = _managed_event(event_id)
-    form = TableForm()
+    form = TableForm(prefix="table")
     form.theme_id.choices = [SelectChoice(theme.id, theme.name) for theme in event.themes]
     if form.validate_on_submit():
         theme = next(theme for theme in event.themes if theme.id == form.theme_id.data)
