@@ -2,18 +2,28 @@
 
 The async library is monkey-patched before anything else is imported, as
 eventlet and gevent require; config.py itself imports only the standard
-library, so reading the setting first is safe.
+library, so reading the setting first is safe. The `flask` command line
+(migrations, create-organizer) imports Flask before this file and serves
+nothing, so it is left unpatched: patching that late only spews warnings.
 """
+
+import sys
+import warnings
 
 from config import config_for
 
-ASYNC_MODE = config_for().SOCKETIO_ASYNC_MODE
+# eventlet announces its deprecation on import. It stays the default by the
+# product owner's choice (gevent is one setting away: SOCKETIO_ASYNC_MODE).
+warnings.filterwarnings("ignore", message=r"\s*Eventlet is deprecated")
 
-if ASYNC_MODE == "eventlet":
+ASYNC_MODE = config_for().SOCKETIO_ASYNC_MODE
+SERVING = "flask" not in sys.modules
+
+if SERVING and ASYNC_MODE == "eventlet":
     import eventlet
 
     eventlet.monkey_patch()
-elif ASYNC_MODE == "gevent":
+elif SERVING and ASYNC_MODE == "gevent":
     from gevent import monkey
 
     monkey.patch_all()
