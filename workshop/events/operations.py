@@ -5,30 +5,12 @@ import re
 from flask_babel import lazy_gettext as _l
 
 from workshop.core.errors import InvalidInput
+from workshop.core.validation import bounded_int, required_text
 from workshop.events.models import Event, Theme
 from workshop.extensions import db
 
 COLOUR_PATTERN = re.compile(r"^#[0-9a-fA-F]{6}$")
 LANGUAGES = ("it", "en")
-
-
-def required_text(value, max_length, code, message):
-    text = " ".join((value or "").split())
-    if not text:
-        raise InvalidInput(message, code=code)
-    if len(text) > max_length:
-        raise InvalidInput(_l("At most %(n)d characters.", n=max_length), code=code)
-    return text
-
-
-def bounded_int(value, low, high, code):
-    try:
-        number = int(value)
-    except (TypeError, ValueError):
-        number = None
-    if number is None or not low <= number <= high:
-        raise InvalidInput(_l("Enter a whole number from %(low)d to %(high)d.", low=low, high=high), code=code)
-    return number
 
 
 def create_event(organizer, title, starts_on=None, venue=None, language="it",

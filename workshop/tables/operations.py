@@ -5,7 +5,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from workshop.core.notify import notifier, table_room
-from workshop.events.operations import bounded_int, required_text
+from workshop.core.validation import bounded_int, required_text
 from workshop.extensions import db
 from workshop.tables.join_codes import new_join_code
 from workshop.tables.models import PhaseChange, WorkingTable
