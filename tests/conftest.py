@@ -18,8 +18,10 @@ from workshop import create_app
 from workshop.accounts.models import Account, Role
 from workshop.accounts.operations import create_account
 from workshop.core.database import unit_of_work
+from workshop.events.models import EventStatus
 from workshop.events.operations import add_theme, create_event
 from workshop.extensions import db, socketio
+from workshop.tables.models import PHASE_ORDER
 from workshop.tables.operations import create_table
 
 PASSWORD = "correct horse battery"
@@ -107,12 +109,15 @@ class World:
             account = create_account(email, name, PASSWORD, role)
             return SimpleNamespace(id=account.id, email=account.email)
 
-    def event(self, organizer=None, themes=1, tables_per_theme=1, dots=3, max_per_need=1, title="Tavoli 2026"):
-        """A new event; returns its id and its tables (id, join_code), in order."""
+    def event(self, organizer=None, themes=1, tables_per_theme=1, dots=3, max_per_need=1, title="Tavoli 2026",
+              status=EventStatus.LIVE):
+        """A new event, live unless told otherwise; returns its id and its
+        tables (id, join_code), in order."""
         organizer = organizer or self.account()
         with self.app.app_context(), unit_of_work():
             event = create_event(db.session.get(Account, organizer.id), title,
                                  dots_per_participant=dots, max_dots_per_need=max_per_need)
+            event.status = status
             tables = []
             for number in range(themes):
                 theme = add_theme(event, f"Theme {number + 1}")
@@ -191,6 +196,14 @@ def world(app):
 
 
 def set_phase(console, phase):
-    ack = console.emit("set_phase", {"phase": phase})
-    assert ack["ok"], ack
+    """Step the console's table through the phases, one at a time, to `phase`."""
+    order = [phase.value for phase in PHASE_ORDER]
+    current = console.emit("sync", {})["snapshot"]["phase"]
+    step = 1 if order.index(phase) > order.index(current) else -1
+    ack = None
+    while current != phase:
+        target = order[order.index(current) + step]
+        ack = console.emit("set_phase", {"from": current, "phase": target})
+        assert ack["ok"], ack
+        current = target
     return ack

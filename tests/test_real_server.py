@@ -38,6 +38,8 @@ def create_table(server, session):
     theme_id = re.search(r'<option value="(\d+)"', session.get(event_url, timeout=10).text).group(1)
     page = session.post(event_url + "/tables", timeout=10, data={
         "table-theme_id": theme_id, "table-name": "Tavolo A", "csrf_token": form_token(session, event_url)}).text
+    session.post(event_url + "/status", timeout=10,
+                 data={"status": "live", "csrf_token": form_token(session, event_url)})
     table_id = re.search(r"/tables/(\d+)/console", page).group(1)
     code = re.search(r'<code class="code">([A-Z0-9]{6})</code>', page).group(1)
     return table_id, code

@@ -3,7 +3,7 @@ import { TableState, connectTable, format, pageStrings, showStatus } from "./liv
 import { renderWall } from "./screen.js";
 import "./colours.js";
 
-const PHASES = ["collect", "vote", "results", "closed"];
+const PHASES = ["collect", "review", "vote", "results", "closed"];
 const root = document.getElementById("table");
 const strings = pageStrings();
 const state = new TableState();
@@ -29,7 +29,8 @@ function showNotice(message) {
 
 function setPhase(phase) {
   back.disabled = next.disabled = true;
-  socket.timeout(10000).emit("set_phase", { phase }, (timedOut, ack) => {
+  // "from" makes a double press, or two consoles at once, move one step only.
+  socket.timeout(10000).emit("set_phase", { from: state.phase, phase }, (timedOut, ack) => {
     back.disabled = next.disabled = false;
     if (timedOut) showNotice(strings.status_reconnecting);
     else showNotice(ack.ok ? "" : ack.error.message);

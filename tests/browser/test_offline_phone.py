@@ -56,6 +56,8 @@ def test_posts_and_dots_made_offline_reach_the_server_exactly_once(pages, app_se
     eventually_stored(phone, app_server, "SELECT text FROM need ORDER BY text", sorted([(FIRST,), (SECOND,)]))
 
     console.locator("#phase-next").click()
+    expect(phone.locator("#table")).to_have_attribute("data-phase", "review")
+    console.locator("#phase-next").click()
     expect(phone.locator("#table")).to_have_attribute("data-phase", "vote")
     phone_context.set_offline(True)
     expect(phone.locator("#status")).to_have_attribute("data-status", "offline")

@@ -59,6 +59,9 @@ def set_up_table(laptop, server, organizer):
     table_form.locator("button[type=submit]").click()
     laptop.wait_for_url(re.compile(r"/organize/events/\d+$"))
 
+    laptop.locator("form[action$='/status'] button[value=live]").click()
+    expect(laptop.locator("#status-heading")).to_contain_text("Live")
+
     row = laptop.locator("table.tables tbody tr")
     expect(row).to_have_count(1)
     code = row.locator("code.code").inner_text().strip()
@@ -142,7 +145,10 @@ def test_a_whole_table_from_set_up_to_results(app_server, organizer, pages):
     expect(projector.locator("#count-needs")).to_have_text("2")
     expect(console.locator("#count-needs")).to_have_text("2")
 
-    # 5. The facilitator opens the vote.
+    # 5. The facilitator reviews the needs, then opens the vote.
+    expect(console.locator("#phase-next")).to_have_attribute("data-phase", "review")
+    console.locator("#phase-next").click()
+    expect(console.locator("#phase-steps li.current")).to_have_attribute("data-phase", "review")
     expect(console.locator("#phase-next")).to_have_attribute("data-phase", "vote")
     console.locator("#phase-next").click()
     expect(console.locator("#phase-steps li.current")).to_have_attribute("data-phase", "vote")

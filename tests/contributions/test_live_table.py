@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from tests.conftest import Client, Phone, set_phase
 from workshop.contributions.models import ClientAction, Dot, Need
 from workshop.participants.models import Membership
-from workshop.tables.models import PhaseChange, WorkingTable
+from workshop.tables.models import FacilitationLog, WorkingTable
 
 
 def wait_for(client, name, predicate=lambda payload: True, timeout=3.0):
@@ -148,13 +148,17 @@ def test_a_phase_change_reaches_everyone_and_is_logged(world, database):
     phone = world.phone(table)
     phone.received()
     set_phase(console, "vote")
-    assert phone.received("phase")[0]["phase"] == "vote"
-    assert projector.received("phase")[0]["phase"] == "vote"
+    assert [message["phase"] for message in phone.received("phase")] == ["review", "vote"]
+    assert [message["phase"] for message in projector.received("phase")] == ["review", "vote"]
     assert console.emit("set_phase", {"phase": "closed"})["error"]["code"] == "phase_jump"
+    stale = console.emit("set_phase", {"from": "review", "phase": "results"})
+    assert stale["error"]["code"] == "phase_changed"
     assert console.emit("set_phase", {"phase": "nonsense"})["error"]["code"] == "phase_invalid"
     set_phase(console, "collect")  # one step back is allowed
-    log = database.all(select(PhaseChange).order_by(PhaseChange.id))
-    assert [(c.from_phase.value, c.to_phase.value) for c in log] == [("collect", "vote"), ("vote", "collect")]
+    log = database.all(select(FacilitationLog).where(FacilitationLog.action == "phase").order_by(FacilitationLog.id))
+    assert [(entry.detail["from"], entry.detail["to"]) for entry in log] == [
+        ("collect", "review"), ("review", "vote"), ("vote", "review"), ("review", "collect")
+    ]
 
 
 def test_the_projector_sees_live_counts_and_ranking_while_phones_do_not(world):

@@ -19,8 +19,21 @@ class Need(db.Model):
     participant_id: Mapped[int | None] = mapped_column(
         ForeignKey("participant.id", ondelete="SET NULL"), index=True
     )
+    # On whose behalf it was posted: the participant's organisation at the time.
+    organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id", ondelete="SET NULL"))
     text: Mapped[str] = mapped_column(String(NEED_MAX_LENGTH))
+    # The text as first posted, kept when a facilitator corrects it.
+    original_text: Mapped[str | None] = mapped_column(String(NEED_MAX_LENGTH))
+    hidden: Mapped[bool] = mapped_column(default=False)
+    pinned: Mapped[bool] = mapped_column(default=False)
+    # A need merged into another of its table; its dots count for that one.
+    merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("need.id", ondelete="SET NULL"), index=True)
+    # At the plenary: merged into a need of another table of the same theme.
+    theme_merged_into_id: Mapped[int | None] = mapped_column(
+        ForeignKey("need.id", ondelete="SET NULL"), index=True
+    )
     created_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow, onupdate=utcnow)
 
 
 class Dot(db.Model):
@@ -36,6 +49,10 @@ class Dot(db.Model):
     table_id: Mapped[int] = mapped_column(ForeignKey("working_table.id", ondelete="CASCADE"))
     need_id: Mapped[int] = mapped_column(ForeignKey("need.id", ondelete="CASCADE"))
     participant_id: Mapped[int] = mapped_column(ForeignKey("participant.id", ondelete="CASCADE"))
+    # Set aside by a merge or a hide (the log entry of that action): the dot
+    # counts nowhere and is back in the participant's budget until the merge
+    # or hide is undone.
+    set_aside_by_id: Mapped[int | None] = mapped_column(ForeignKey("facilitation_log.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
 
 

@@ -4,6 +4,8 @@ from wtforms import DateField, IntegerField, SelectField, StringField, TextAreaF
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp
 
+from workshop.events.models import EventStatus
+
 LANGUAGE_CHOICES = [SelectChoice("it", "Italiano"), SelectChoice("en", "English")]
 
 
@@ -43,3 +45,21 @@ class TableForm(FlaskForm):
         _l("Most dots per need"), validators=[Optional(), NumberRange(1, 50)],
         description=_l("Leave empty to use the event's rule."),
     )
+
+
+STATUS_NAMES = {
+    EventStatus.DRAFT: _l("Draft"),
+    EventStatus.LIVE: _l("Live"),
+    EventStatus.CLOSED: _l("Closed"),
+    EventStatus.ARCHIVED: _l("Archived"),
+}
+
+
+def status_name(status):
+    return str(STATUS_NAMES[status])
+
+
+class StatusForm(FlaskForm):
+    """One button per allowed move: the value is the status to move to."""
+
+    status = SelectField(choices=[SelectChoice(status.value, STATUS_NAMES[status]) for status in EventStatus])

@@ -1,17 +1,57 @@
-"""Events (one meeting) and their themes."""
+"""Events (one meeting), their themes, and the organisations that take part."""
 
+import enum
 from datetime import date, datetime
 
 from sqlalchemy import CheckConstraint, Column, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from workshop.core.models import Timestamp, utcnow
+from workshop.core.errors import InvalidInput
+from workshop.core.models import Timestamp, enum_column, utcnow
 from workshop.extensions import db
+
+
+class EventStatus(enum.StrEnum):
+    """draft: being prepared (facilitators may rehearse, phones cannot join);
+    live: the meeting is on; closed: over, read-only; archived: kept, out of sight."""
+
+    DRAFT = "draft"
+    LIVE = "live"
+    CLOSED = "closed"
+    ARCHIVED = "archived"
+
+
+STATUS_ORDER = list(EventStatus)
+
+
+class OrganisationKind(enum.StrEnum):
+    MUNICIPALITY = "municipality"
+    VOLUNTEER = "volunteer"
+    ASSOCIATION = "association"
+    SOCIAL_ENTERPRISE = "social_enterprise"
+    SOCIAL_COOPERATIVE = "social_cooperative"
+    OTHER = "other"
+
 
 event_organizer = db.Table(
     "event_organizer",
     Column("event_id", ForeignKey("event.id", ondelete="CASCADE"), primary_key=True),
     Column("account_id", ForeignKey("account.id", ondelete="CASCADE"), primary_key=True),
+)
+
+# The facilitators an event's organizers have brought in (by invitation); its
+# tables are given to them from this list.
+event_facilitator = db.Table(
+    "event_facilitator",
+    Column("event_id", ForeignKey("event.id", ondelete="CASCADE"), primary_key=True),
+    Column("account_id", ForeignKey("account.id", ondelete="CASCADE"), primary_key=True),
+)
+
+# The organisations taking part in an event.
+event_organisation = db.Table(
+    "event_organisation",
+    Column("event_id", ForeignKey("event.id", ondelete="CASCADE"), primary_key=True),
+    Column("organisation_id", ForeignKey("organisation.id", ondelete="CASCADE"), primary_key=True),
 )
 
 
@@ -28,15 +68,44 @@ class Event(db.Model):
     starts_on: Mapped[date | None]
     venue: Mapped[str | None] = mapped_column(String(200))
     language: Mapped[str] = mapped_column(String(2), default="it")
+    status: Mapped[EventStatus] = mapped_column(enum_column(EventStatus, "event_status"), default=EventStatus.DRAFT)
     # Voting rules every new table of the event starts with.
     dots_per_participant: Mapped[int] = mapped_column(default=3)
     max_dots_per_need: Mapped[int] = mapped_column(default=1)
+    results_hidden: Mapped[bool] = mapped_column(default=False)
+    # Whether a participant may join a second table of the event (their posts
+    # and dots stay where they were made).
+    allow_table_change: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
 
     organizers = relationship("Account", secondary=event_organizer, lazy="selectin")
+    facilitators = relationship("Account", secondary=event_facilitator, lazy="selectin", order_by="Account.name")
+    organisations = relationship(
+        "Organisation", secondary=event_organisation, lazy="selectin", order_by="Organisation.name"
+    )
     themes: Mapped[list["Theme"]] = relationship(
         back_populates="event", order_by="Theme.position", cascade="all, delete-orphan"
     )
+
+    @property
+    def tables(self):
+        return [table for theme in self.themes for table in theme.tables]
+
+    @property
+    def is_open(self):
+        """Phones may join and act only while the event is live."""
+        return self.status is EventStatus.LIVE
+
+    @property
+    def is_read_only(self):
+        return self.status in (EventStatus.CLOSED, EventStatus.ARCHIVED)
+
+    def move_to(self, status):
+        """Go one status forward or back; refuse any other jump."""
+        index = STATUS_ORDER.index(self.status)
+        if STATUS_ORDER.index(status) not in (index - 1, index + 1):
+            raise InvalidInput(code="status_jump")
+        self.status = status
 
     def __repr__(self):
         return f"<Event {self.id} {self.title!r}>"
@@ -57,3 +126,22 @@ class Theme(db.Model):
     tables: Mapped[list["WorkingTable"]] = relationship(  # noqa: F821
         back_populates="theme", order_by="WorkingTable.id", cascade="all, delete-orphan"
     )
+
+
+class Organisation(db.Model):
+    """An organisation in the registry, kept across events."""
+
+    __tablename__ = "organisation"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    # The name folded for comparison (case, accents' composition, spaces), so
+    # "ARCI  Lecco" and "Arci Lecco" are one organisation.
+    name_key: Mapped[str] = mapped_column(String(200), unique=True)
+    kind: Mapped[OrganisationKind] = mapped_column(
+        enum_column(OrganisationKind, "organisation_kind"), default=OrganisationKind.OTHER
+    )
+    created_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
+
+    def __repr__(self):
+        return f"<Organisation {self.id} {self.name!r}>"

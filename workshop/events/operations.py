@@ -6,7 +6,7 @@ from flask_babel import lazy_gettext as _l
 
 from workshop.core.errors import InvalidInput
 from workshop.core.validation import bounded_int, required_text
-from workshop.events.models import Event, Theme
+from workshop.events.models import Event, EventStatus, Theme
 from workshop.extensions import db
 
 COLOUR_PATTERN = re.compile(r"^#[0-9a-fA-F]{6}$")
@@ -46,3 +46,15 @@ def add_theme(event, name, colour="#1f5fa8", description=""):
     db.session.add(theme)
     db.session.flush()
     return theme
+
+
+def change_event_status(event, actor, status):
+    """Move the event one status forward or back (draft, live, closed, archived)."""
+    if not isinstance(status, EventStatus):
+        try:
+            status = EventStatus(status)
+        except ValueError:
+            raise InvalidInput(_l("Unknown event status."), code="status_invalid") from None
+    event.move_to(status)
+    db.session.flush()
+    return event

@@ -9,8 +9,8 @@ from wtforms.fields.choices import SelectChoice
 from workshop.core.access import can_manage_event, require
 from workshop.core.web import apply_to_form
 from workshop.events import operations
-from workshop.events.forms import EventForm, TableForm, ThemeForm
-from workshop.events.models import Event, event_organizer
+from workshop.events.forms import EventForm, StatusForm, TableForm, ThemeForm, status_name
+from workshop.events.models import Event, EventStatus, event_organizer
 from workshop.extensions import db
 from workshop.tables.operations import create_table
 
@@ -64,7 +64,26 @@ def event(event_id):
 def _event_forms(event, theme_form=None, table_form=None):
     table_form = table_form or TableForm(prefix="table")
     table_form.theme_id.choices = [SelectChoice(theme.id, theme.name) for theme in event.themes]
-    return {"event": event, "theme_form": theme_form or ThemeForm(), "table_form": table_form}
+    return {"event": event, "theme_form": theme_form or ThemeForm(), "table_form": table_form,
+            "status_name": status_name, "status_moves": _status_moves(event),
+            "status_help": {
+                "draft": _(
+                    "Being prepared: facilitators can open their consoles and rehearse; phones cannot join yet."
+                ),
+                "live": _("The meeting is on: phones can join the tables."),
+                "closed": _("The meeting is over: nobody can post or vote; results stay readable."),
+                "archived": _("Kept for the record, out of the list of current events."),
+            },
+            "status_button": {
+                "draft": _("Back to draft"), "live": _("Open the event"),
+                "closed": _("Close the event"), "archived": _("Archive"),
+            }}
+
+
+def _status_moves(event):
+    order = list(EventStatus)
+    index = order.index(event.status)
+    return [order[i] for i in (index - 1, index + 1) if 0 <= i < len(order)]
 
 
 @blueprint.post("/events/<int:event_id>/themes")
@@ -95,3 +114,18 @@ def add_table(event_id):
             flash(_("Table added. Open its console to run it."), "success")
             return redirect(url_for("events.event", event_id=event.id))
     return render_template("events/event.html", **_event_forms(event, table_form=form)), 400
+
+
+@blueprint.post("/events/<int:event_id>/status")
+@login_required
+def change_status(event_id):
+    """Open the event to phones, close it, archive it, or step back."""
+    event = _managed_event(event_id)
+    form = StatusForm()
+    if form.validate_on_submit():
+        ok, _event = apply_to_form(form, operations.change_event_status, event, current_user, form.status.data)
+        if ok:
+            flash(_("The event is now: %(status)s.", status=status_name(event.status)), "success")
+            return redirect(url_for("events.event", event_id=event.id))
+    flash(" ".join(form.form_errors) or _("The status could not be changed."), "error")
+    return redirect(url_for("events.event", event_id=event.id)), 303

@@ -20,6 +20,7 @@ class Participant(db.Model):
     event_id: Mapped[int] = mapped_column(ForeignKey("event.id", ondelete="CASCADE"), index=True)
     device_digest: Mapped[str | None] = mapped_column(String(64))
     display_name: Mapped[str | None] = mapped_column(String(60))
+    organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
     last_seen_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
 
@@ -28,9 +29,10 @@ class Membership(db.Model):
     """A participant at a table, with the dots they have spent there.
 
     dots_used is the budget counter: it only ever changes by a conditional
-    update inside the transaction that adds or removes the dot itself
-    (workshop/contributions/operations.py), so it always equals the number of
-    the participant's dots at the table and can never pass the budget.
+    update inside the transaction that adds, removes, sets aside or restores
+    the dot itself (workshop/contributions/), so it always equals the number
+    of the participant's live dots at the table (not set aside by a merge or
+    a hide) and can never pass the budget.
     """
 
     __tablename__ = "table_membership"

@@ -1,8 +1,11 @@
 """Participants joining tables."""
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
+from workshop.core.errors import NotAllowed
 from workshop.core.models import utcnow
+from workshop.events.models import EventStatus
 from workshop.extensions import db
 from workshop.participants.models import Membership, Participant
 
@@ -11,27 +14,42 @@ def join_table(table, device_digest):
     """The participant this device is at the table's event, joined to the table.
 
     Idempotent: the same device joining again (a reload, a reconnect, a second
-    tab) is the same participant with the same membership.
+    tab) is the same participant with the same membership. New participants
+    join only a live event; those already at the table may come back to read
+    it once the event is closed. A second table of the event only if the
+    event allows moving.
     """
+    event = table.event
     participant = db.session.scalar(
         select(Participant).where(
             Participant.event_id == table.theme.event_id, Participant.device_digest == device_digest
         )
     )
     if participant is None:
+        if not event.is_open:
+            raise _event_not_open(event)
         participant = Participant(event_id=table.theme.event_id, device_digest=device_digest)
         db.session.add(participant)
         db.session.flush()
     participant.last_seen_at = utcnow()
     membership = db.session.get(Membership, (participant.id, table.id))
     if membership is None:
+        if not event.is_open:
+            raise _event_not_open(event)
+        elsewhere = db.session.scalar(select(Membership.table_id).where(Membership.participant_id == participant.id))
+        if elsewhere is not None and not event.allow_table_change:
+            raise NotAllowed(
+                _l("You already joined another table of this event; this event does not allow changing tables."),
+                code="table_change_not_allowed",
+            )
         membership = Membership(participant_id=participant.id, table_id=table.id)
         db.session.add(membership)
     db.session.flush()
     return participant, membership
 
 
-def find_participant(event_id, device_digest):
-    return db.session.scalar(
-        select(Participant).where(Participant.event_id == event_id, Participant.device_digest == device_digest)
-    )
+def _event_not_open(event):
+    if event.status is EventStatus.DRAFT:
+        return NotAllowed(_l("This event has not started yet. Try again when the organizers open it."),
+                          code="event_not_open")
+    return NotAllowed(_l("This event is over: it no longer takes new participants."), code="event_closed")

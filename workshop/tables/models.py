@@ -3,7 +3,7 @@
 import enum
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, Column, ForeignKey, String
+from sqlalchemy import JSON, CheckConstraint, Column, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from workshop.core.errors import WrongPhase
@@ -13,6 +13,7 @@ from workshop.extensions import db
 
 class Phase(enum.StrEnum):
     COLLECT = "collect"
+    REVIEW = "review"
     VOTE = "vote"
     RESULTS = "results"
     CLOSED = "closed"
@@ -45,6 +46,8 @@ class WorkingTable(db.Model):
         CheckConstraint("dots_per_participant BETWEEN 1 AND 50", name="dots_per_participant"),
         CheckConstraint("max_dots_per_need BETWEEN 1 AND 50", name="max_dots_per_need"),
         CheckConstraint("version >= 0", name="version"),
+        CheckConstraint("timer_duration_s BETWEEN 0 AND 86400", name="timer_duration_s"),
+        CheckConstraint("timer_banked_s >= 0", name="timer_banked_s"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -57,6 +60,15 @@ class WorkingTable(db.Model):
     version: Mapped[int] = mapped_column(default=0)
     dots_per_participant: Mapped[int] = mapped_column(default=3)
     max_dots_per_need: Mapped[int] = mapped_column(default=1)
+    # With results hidden, phones and the projector see the ranking only once
+    # a facilitator reveals it; the console always sees it.
+    results_hidden: Mapped[bool] = mapped_column(default=False)
+    results_revealed: Mapped[bool] = mapped_column(default=False)
+    # The phase timer, kept by the server: the time allowed, the seconds
+    # already run in earlier stretches, and since when it runs (None: paused).
+    timer_duration_s: Mapped[int] = mapped_column(default=0)
+    timer_banked_s: Mapped[int] = mapped_column(default=0)
+    timer_started_at: Mapped[datetime | None] = mapped_column(Timestamp)
     created_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
 
     theme = relationship("Theme", back_populates="tables", lazy="joined")
@@ -65,6 +77,18 @@ class WorkingTable(db.Model):
     @property
     def event(self):
         return self.theme.event
+
+    def timer_remaining(self, now):
+        """Seconds left on the phase timer at `now` (negative once overrun), or None without a timer."""
+        if not self.timer_duration_s:
+            return None
+        run = self.timer_banked_s
+        if self.timer_started_at is not None:
+            started = self.timer_started_at
+            if started.tzinfo is None:  # SQLite returns naive UTC
+                started = started.replace(tzinfo=now.tzinfo)
+            run += (now - started).total_seconds()
+        return self.timer_duration_s - run
 
     def move_to(self, phase):
         """Go one phase forward or back; refuse any other jump."""
@@ -76,14 +100,25 @@ class WorkingTable(db.Model):
         return f"<WorkingTable {self.id} {self.join_code} {self.phase.value}>"
 
 
-class PhaseChange(db.Model):
-    """The log of who moved a table between phases, and when."""
+class FacilitationLog(db.Model):
+    """Every action a facilitator or organizer takes on a table or on the
+    plenary: who, what, on which need, and when.
 
-    __tablename__ = "phase_change"
+    A merge or a hide that sets dots aside points at its entry
+    (Dot.set_aside_by_id), which is how an unmerge or unhide knows exactly
+    which dots to give back.
+    """
+
+    __tablename__ = "facilitation_log"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    table_id: Mapped[int] = mapped_column(ForeignKey("working_table.id", ondelete="CASCADE"), index=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("event.id", ondelete="CASCADE"), index=True)
+    # None for plenary-level actions (a merge across the tables of a theme).
+    table_id: Mapped[int | None] = mapped_column(ForeignKey("working_table.id", ondelete="CASCADE"), index=True)
     account_id: Mapped[int | None] = mapped_column(ForeignKey("account.id", ondelete="SET NULL"))
-    from_phase: Mapped[Phase] = mapped_column(enum_column(Phase, "phase_change_from"))
-    to_phase: Mapped[Phase] = mapped_column(enum_column(Phase, "phase_change_to"))
+    action: Mapped[str] = mapped_column(String(30))
+    need_id: Mapped[int | None] = mapped_column(ForeignKey("need.id", ondelete="SET NULL"))
+    detail: Mapped[dict] = mapped_column(JSON, default=dict)
     at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
+
+    account = relationship("Account", lazy="joined")

@@ -4,11 +4,12 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from workshop.core.errors import WrongPhase
 from workshop.core.notify import notifier, table_room
 from workshop.core.validation import bounded_int, required_text
 from workshop.extensions import db
 from workshop.tables.join_codes import new_join_code
-from workshop.tables.models import PhaseChange, WorkingTable
+from workshop.tables.models import FacilitationLog, WorkingTable
 
 
 def create_table(theme, name, dots_per_participant=None, max_dots_per_need=None, facilitators=()):
@@ -53,11 +54,18 @@ def bump_version(table):
     return table.version
 
 
-def change_phase(table, actor, phase):
-    """Move the table one phase forward or back, log who did it, and tell everyone."""
+def change_phase(table, actor, phase, expected=None):
+    """Move the table one phase forward or back, log who did it, and tell everyone.
+
+    With `expected`, refuse unless the table is still in that phase: two
+    consoles pressing "next" at once move the table one step, not two.
+    """
     previous = table.phase
+    if expected is not None and expected is not previous:
+        raise WrongPhase(_l("Another facilitator has just changed the phase. Check the current one."),
+                         code="phase_changed")
     table.move_to(phase)
-    db.session.add(PhaseChange(table_id=table.id, account_id=actor.id, from_phase=previous, to_phase=phase))
+    log_action(table.event, actor, "phase", table=table, **{"from": previous.value, "to": phase.value})
     version = bump_version(table)
     # Imported here: what clients are shown of a table (needs, dots) builds on
     # tables, not the other way round.
@@ -70,3 +78,18 @@ def change_phase(table, actor, phase):
 
 def find_table_by_code(code):
     return db.session.scalar(select(WorkingTable).where(WorkingTable.join_code == code))
+
+
+def log_action(event, actor, action, table=None, need=None, **detail):
+    """Record a facilitator's or organizer's action; returns the log entry."""
+    entry = FacilitationLog(
+        event_id=event.id,
+        table_id=table.id if table is not None else None,
+        account_id=actor.id if actor is not None else None,
+        action=action,
+        need_id=need.id if need is not None else None,
+        detail=detail,
+    )
+    db.session.add(entry)
+    db.session.flush()
+    return entry

@@ -111,12 +111,19 @@ def on_sync(payload):
 @socket_action()
 def on_set_phase(payload):
     """The facilitator console moving the table one phase forward or back.
-    Payload: {"phase": "collect" | "vote" | "results" | "closed"}."""
+    Payload: {"from": the phase the console shows, "phase": the phase to move
+    to}; refused with "phase_changed" if the table is no longer in "from"
+    (another console moved it first)."""
     table = connected_screen()
     require(can_run_table(current_user, table))
+    phase = _phase_field(payload, "phase")
+    expected = _phase_field(payload, "from") if "from" in payload else None
+    operations.change_phase(table, current_user, phase, expected=expected)
+    return {"phase": table.phase.value, "v": table.version}
+
+
+def _phase_field(payload, name):
     try:
-        phase = Phase(payload.get("phase"))
+        return Phase(payload.get(name))
     except ValueError:
         raise InvalidInput(_l("Unknown phase."), code="phase_invalid") from None
-    operations.change_phase(table, current_user, phase)
-    return {"phase": table.phase.value, "v": table.version}
