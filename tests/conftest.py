@@ -148,15 +148,19 @@ class Client:
         self.http = http
         self.auth = auth
         self.sio = socketio.test_client(app, flask_test_client=http, auth=auth)
+        self._buffer = []
 
     @property
     def connected(self):
         return self.sio.is_connected()
 
     def received(self, name=None):
-        """The payloads of the events received since the last call, optionally one kind."""
-        events = self.sio.get_received()
-        return [event["args"][0] for event in events if name is None or event["name"] == name]
+        """The payloads received and not yet read, of one kind (or all). Events
+        of other kinds stay in the buffer for a later call."""
+        self._buffer.extend(self.sio.get_received())
+        taken = [event for event in self._buffer if name is None or event["name"] == name]
+        self._buffer = [event for event in self._buffer if not (name is None or event["name"] == name)]
+        return [event["args"][0] for event in taken]
 
     def emit(self, name, payload):
         """Send an event and return its acknowledgement."""

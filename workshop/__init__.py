@@ -47,7 +47,7 @@ def _init_extensions(app):
     # before socketio.init_app(): once a server exists, @socketio.on binds to
     # that server only, and an app created later would have no handlers.
     from workshop.contributions import sockets as _contribution_sockets  # noqa: F401
-    from workshop.contributions.state import tally_message
+    from workshop.contributions.state import table_tallies
     from workshop.core.web import select_locale
     from workshop.tables import sockets as _table_sockets  # noqa: F401
 
@@ -71,7 +71,7 @@ def _init_extensions(app):
         ping_interval=20,
         ping_timeout=20,
     )
-    notifier.init_app(app, socketio, tally_message)
+    notifier.init_app(app, socketio, [table_tallies])
 
 
 def _register_blueprints(app):

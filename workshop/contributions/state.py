@@ -8,15 +8,17 @@ from sqlalchemy import func, select
 
 from workshop.contributions.models import Dot, Need
 from workshop.contributions.results import dot_counts, ranking
-from workshop.core.notify import screens_room
+from workshop.core.notify import console_room, phones_room, projector_room
 from workshop.extensions import db
 from workshop.participants.models import Membership
 from workshop.tables.models import Phase, WorkingTable
 from workshop.tables.presence import presence
 
-# What each kind of client sees of the live counts while the vote is open:
-# phones see only their own dots (no bandwagon), screens see everything.
-PHONE, SCREEN = "phone", "screen"
+# Who is looking, which decides what of the live counts they see: phones
+# see only their own dots until results are shown (no bandwagon), the
+# projector sees the ranking from the vote on (unless the table hides results
+# until they are revealed), the console always sees everything.
+PHONE, PROJECTOR, CONSOLE = "phone", "projector", "console"
 
 
 def need_payload(need):
@@ -55,9 +57,13 @@ def table_info(table):
 
 
 def shows_ranking(table, audience):
+    if audience == CONSOLE:
+        return True
+    if table.results_hidden and not table.results_revealed:
+        return False
     if table.phase in (Phase.RESULTS, Phase.CLOSED):
         return True
-    return audience == SCREEN and table.phase is Phase.VOTE
+    return audience == PROJECTOR and table.phase is Phase.VOTE
 
 
 def table_snapshot(table, audience, membership=None):
@@ -71,7 +77,7 @@ def table_snapshot(table, audience, membership=None):
         "ranking": ranking(table) if shows_ranking(table, audience) else None,
         "me": my_state(table, membership) if membership is not None else None,
     }
-    if audience == SCREEN:
+    if audience != PHONE:
         snapshot["counters"] = counters(table)
     return snapshot
 
@@ -84,24 +90,23 @@ def counters(table):
     return {"online": presence.online(table.id), "joined": joined, "needs": needs, "dots": dots}
 
 
-def phase_message(table, version):
-    """The broadcast of a phase change; carries the ranking once results show to all."""
-    return {
-        "v": version,
-        "phase": table.phase.value,
-        "ranking": ranking(table) if shows_ranking(table, PHONE) else None,
-    }
-
-
-def tally_message(table_id):
-    """The coalesced update for a table's screens: (room, payload), or None if the
-    table is gone."""
-    table = db.session.get(WorkingTable, table_id)
-    if table is None:
-        return None
-    payload = {
-        "v": table.version,
-        "counters": counters(table),
-        "ranking": ranking(table) if shows_ranking(table, SCREEN) else None,
-    }
-    return screens_room(table_id), payload
+def table_tallies(table_ids):
+    """The coalesced updates of changed tables (a notifier tally builder):
+    counts and ranking to consoles and projectors, the ranking to phones once
+    they may see it."""
+    messages = []
+    for table_id in sorted(table_ids):
+        table = db.session.get(WorkingTable, table_id)
+        if table is None:
+            continue
+        live = counters(table)
+        full_ranking = ranking(table)
+        messages.append(("tally", console_room(table_id), {"v": table.version, "counters": live,
+                                                           "ranking": full_ranking}))
+        messages.append(("tally", projector_room(table_id), {
+            "v": table.version, "counters": live,
+            "ranking": full_ranking if shows_ranking(table, PROJECTOR) else None,
+        }))
+        if shows_ranking(table, PHONE):
+            messages.append(("tally", phones_room(table_id), {"v": table.version, "ranking": full_ranking}))
+    return messages

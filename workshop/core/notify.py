@@ -3,9 +3,10 @@
 Operations record what changed while they run (`emit`, `tally_changed`); the
 records wait on the database session and are sent only once the transaction
 commits, and are dropped if it rolls back, so no browser ever sees a change
-the database does not hold. Tallies (dot counts, presence) are coalesced: a
-background task sends at most one per table per TALLY_INTERVAL_S, read fresh
-from the database, and only for tables where something changed.
+the database does not hold. Tallies (dot counts, rankings, presence, the
+plenary's totals) are coalesced: a background task wakes every
+TALLY_INTERVAL_S and, for the tables where something changed, asks each
+registered tally builder for its messages, read fresh from the database.
 
 Rooms are named here and only here.
 """
@@ -29,9 +30,24 @@ def table_room(table_id):
     return f"table:{table_id}"
 
 
-def screens_room(table_id):
-    """The table's projector and facilitator console, which see live counts."""
-    return f"table:{table_id}:screens"
+def console_room(table_id):
+    """The table's facilitator consoles, which see everything, hidden results included."""
+    return f"table:{table_id}:console"
+
+
+def projector_room(table_id):
+    """The table's projector views, which see live counts and the ranking once it shows."""
+    return f"table:{table_id}:projector"
+
+
+def phones_room(table_id):
+    """The table's phones, which see the ranking only once results are shown."""
+    return f"table:{table_id}:phones"
+
+
+def event_room(event_id):
+    """The plenary of an event: its dashboard and its event projector."""
+    return f"event:{event_id}"
 
 
 def participant_room(participant_id):
@@ -46,14 +62,15 @@ class Notifier:
         self._dirty = set()
         self._dirty_lock = threading.Lock()
         self._flusher_started = False
-        self._tally_builder = None
+        self._tally_builders = ()
 
-    def init_app(self, app, socketio, tally_builder):
-        """Bind to the app. tally_builder(table_id) -> (room, payload) or None."""
+    def init_app(self, app, socketio, tally_builders):
+        """Bind to the app. Each tally builder takes the set of changed table
+        ids and returns a list of (event name, room, payload) to send."""
         self.app = app
         self.socketio = socketio
         self.interval = app.config["TALLY_INTERVAL_S"]
-        self._tally_builder = tally_builder
+        self._tally_builders = tuple(tally_builders)
 
     # -- recording, inside a transaction ---------------------------------
 
@@ -105,27 +122,28 @@ class Notifier:
     def _flush_forever(self):
         while True:
             self.socketio.sleep(self.interval)
-            self.flush_tallies()
+            try:
+                self.flush_tallies()
+            except Exception:  # the loop must outlive any one bad flush
+                log.exception("flushing tallies failed")
 
     def flush_tallies(self):
-        """Send one tally per dirty table, read fresh from the database."""
+        """Send the coalesced messages for every table changed since the last flush."""
         with self._dirty_lock:
             dirty, self._dirty = self._dirty, set()
         if not dirty:
             return
         messages = []
         with self.app.app_context():
-            for table_id in sorted(dirty):
+            for builder in self._tally_builders:
                 try:
-                    message = self._tally_builder(table_id)
+                    messages.extend(builder(frozenset(dirty)))
                 except Exception:
-                    log.exception("building the tally of table %s failed", table_id)
-                    continue
-                if message is not None:
-                    messages.append(message)
+                    log.exception("tally builder %s failed for tables %s", builder.__name__, sorted(dirty))
+                    db.session.rollback()
             db.session.remove()  # end the read before any send can yield
-        for room, payload in messages:
-            self.send_now("tally", payload, room)
+        for event_name, room, payload in messages:
+            self.send_now(event_name, payload, room)
 
 
 notifier = Notifier()

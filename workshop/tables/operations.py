@@ -67,11 +67,7 @@ def change_phase(table, actor, phase, expected=None):
     table.move_to(phase)
     log_action(table.event, actor, "phase", table=table, **{"from": previous.value, "to": phase.value})
     version = bump_version(table)
-    # Imported here: what clients are shown of a table (needs, dots) builds on
-    # tables, not the other way round.
-    from workshop.contributions.state import phase_message
-
-    notifier.emit(db.session, "phase", phase_message(table, version), table_room(table.id))
+    notifier.emit(db.session, "phase", {"v": version, "phase": table.phase.value}, table_room(table.id))
     notifier.tally_changed(db.session, table.id)
     return table
 

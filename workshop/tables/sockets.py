@@ -5,11 +5,18 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_socketio import ConnectionRefusedError, join_room
 
-from workshop.contributions.state import PHONE, SCREEN, table_snapshot
+from workshop.contributions.state import PHONE, table_snapshot
 from workshop.core.access import can_run_table, require
 from workshop.core.database import run_in_unit_of_work
 from workshop.core.errors import DomainError, InvalidInput, NotAllowed, NotFound
-from workshop.core.notify import notifier, participant_room, screens_room, table_room
+from workshop.core.notify import (
+    console_room,
+    notifier,
+    participant_room,
+    phones_room,
+    projector_room,
+    table_room,
+)
 from workshop.core.sockets import socket_action
 from workshop.extensions import db, socketio
 from workshop.participants.devices import device_digest, read_device_token
@@ -53,8 +60,9 @@ def on_connect(auth=None):
     # read still reaches this client as a broadcast.
     join_room(table_room(table_id))
     if participant_id is None:
-        join_room(screens_room(table_id))
+        join_room(console_room(table_id) if view == "console" else projector_room(table_id))
     else:
+        join_room(phones_room(table_id))
         join_room(participant_room(participant_id))
         presence.arrive(table_id, request.sid, participant_id)
     notifier.mark_dirty([table_id])
@@ -87,7 +95,7 @@ def _snapshot():
     table = connected_table()
     live = connection()
     if live["participant"] is None:
-        return table_snapshot(table, SCREEN)
+        return table_snapshot(table, live["view"])
     membership = db.session.get(Membership, (live["participant"], table.id))
     return table_snapshot(table, PHONE, membership)
 
