@@ -45,7 +45,7 @@ migrate: setup ## Create or upgrade the database schema
 update-translations: setup ## Re-extract strings and merge them into both catalogs
 	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --no-location --omit-header \
 		-o workshop/translations/messages.pot .
-	$(BIN)/pybabel update -i workshop/translations/messages.pot -d workshop/translations --omit-header --no-fuzzy-matching
+	$(BIN)/pybabel update -i workshop/translations/messages.pot -d workshop/translations --no-fuzzy-matching
 
 lint: setup-dev
 	$(BIN)/ruff check .
