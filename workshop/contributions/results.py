@@ -1,8 +1,19 @@
-"""The results of a table: the one place counts and rankings come from.
+"""The results of a table and of a theme: the one place counts and rankings come from.
 
-The projector, the console, the phones and (later) the plenary and every
-export read these functions, so they cannot disagree.
+The projector, the console, the phones, the plenary and every export read
+these functions, so they cannot disagree.
+
+How merges and hides count:
+- a dot counts while it is live (not set aside by a merge or a hide);
+- a need merged into another of its table (merged_into_id) counts for that
+  one: a table's ranking lists its visible root needs, each with the dots of
+  its whole group;
+- at the plenary a root need merged into a need of another table of the same
+  theme (theme_merged_into_id) counts for that one there, while each table's
+  own ranking is left as the table voted it.
 """
+
+from collections import defaultdict
 
 from sqlalchemy import func, select
 
@@ -10,24 +21,112 @@ from workshop.contributions.models import Dot, Need
 from workshop.extensions import db
 
 
-def dot_counts(table_id):
-    """{need id: dots} for the needs of the table that have any."""
+def live_dot_counts(table_ids):
+    """{need id: live dots} for the needs of these tables that have any."""
     rows = db.session.execute(
-        select(Dot.need_id, func.count(Dot.id)).where(Dot.table_id == table_id).group_by(Dot.need_id)
+        select(Dot.need_id, func.count(Dot.id))
+        .where(Dot.table_id.in_(list(table_ids)), Dot.set_aside_by_id.is_(None))
+        .group_by(Dot.need_id)
     )
     return {need_id: count for need_id, count in rows}
 
 
+def table_root(need, needs_by_id):
+    """The need this one counts for at its table (itself unless merged)."""
+    seen = set()
+    while need.merged_into_id is not None and need.merged_into_id in needs_by_id and need.id not in seen:
+        seen.add(need.id)
+        need = needs_by_id[need.merged_into_id]
+    return need
+
+
+def theme_root(need, needs_by_id):
+    """The need this one counts for at the plenary of its theme."""
+    need = table_root(need, needs_by_id)
+    seen = set()
+    while (need.theme_merged_into_id is not None and need.theme_merged_into_id in needs_by_id
+           and need.id not in seen):
+        seen.add(need.id)
+        need = table_root(needs_by_id[need.theme_merged_into_id], needs_by_id)
+    return need
+
+
+def _ranked(entries):
+    """Sort entries most dots first (ties in the order posted) and give ranks
+    that ties share (1, 2, 2, 4)."""
+    ordered = sorted(entries, key=lambda entry: (-entry["dots"], entry["id"]))
+    previous_dots, rank = None, 0
+    for position, entry in enumerate(ordered, start=1):
+        if entry["dots"] != previous_dots:
+            rank, previous_dots = position, entry["dots"]
+        entry["rank"] = rank
+    return ordered
+
+
+def table_needs(table_id):
+    return db.session.scalars(select(Need).where(Need.table_id == table_id).order_by(Need.id)).all()
+
+
 def ranking(table):
-    """The table's needs, most dots first; ties share a rank (1, 2, 2, 4) and
-    are listed in the order they were posted."""
-    counts = dot_counts(table.id)
-    needs = db.session.scalars(select(Need).where(Need.table_id == table.id).order_by(Need.id))
-    ordered = sorted(needs, key=lambda need: (-counts.get(need.id, 0), need.id))
-    ranked, previous_dots, rank = [], None, 0
-    for position, need in enumerate(ordered, start=1):
-        dots = counts.get(need.id, 0)
-        if dots != previous_dots:
-            rank, previous_dots = position, dots
-        ranked.append({"id": need.id, "text": need.text, "dots": dots, "rank": rank})
-    return ranked
+    """The table's visible needs, most dots first, each with the dots of every
+    need merged into it."""
+    needs = table_needs(table.id)
+    by_id = {need.id: need for need in needs}
+    counts = live_dot_counts([table.id])
+    groups = defaultdict(list)
+    for need in needs:
+        groups[table_root(need, by_id).id].append(need)
+    entries = [
+        {
+            "id": root_id,
+            "text": by_id[root_id].text,
+            "dots": sum(counts.get(member.id, 0) for member in members),
+            "merged": [member.id for member in members if member.id != root_id],
+            "pinned": by_id[root_id].pinned,
+        }
+        for root_id, members in groups.items()
+        if not by_id[root_id].hidden
+    ]
+    return _ranked(entries)
+
+
+def total_live_dots(table_ids):
+    return sum(live_dot_counts(table_ids).values())
+
+
+def theme_ranking(theme):
+    """A theme's needs across all its tables, for the plenary: each entry with
+    its dots, the share of its tables' dots it took, and the tables that raised it."""
+    tables = {table.id: table for table in theme.tables}
+    if not tables:
+        return []
+    needs = db.session.scalars(select(Need).where(Need.table_id.in_(list(tables))).order_by(Need.id)).all()
+    by_id = {need.id: need for need in needs}
+    counts = live_dot_counts(tables)
+    table_totals = defaultdict(int)
+    for need in needs:
+        table_totals[need.table_id] += counts.get(need.id, 0)
+    groups = defaultdict(list)
+    for need in needs:
+        root = table_root(need, by_id)
+        if root.hidden:
+            continue
+        groups[theme_root(need, by_id).id].append(need)
+    entries = []
+    for root_id, members in groups.items():
+        root = by_id[root_id]
+        if root.hidden:
+            continue
+        raised_at = sorted({member.table_id for member in members})
+        dots = sum(counts.get(member.id, 0) for member in members)
+        pool = sum(table_totals[table_id] for table_id in raised_at)
+        entries.append({
+            "id": root_id,
+            "text": root.text,
+            "dots": dots,
+            "share": round(dots / pool, 4) if pool else 0.0,
+            "tables": [{"id": table_id, "name": tables[table_id].name} for table_id in raised_at],
+            "table_count": len(raised_at),
+            "merged": [member.id for member in members if member.id != root_id],
+        })
+    return _ranked(entries)

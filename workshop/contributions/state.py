@@ -7,7 +7,7 @@ broadcasts in between carry only what changed, each with the table version.
 from sqlalchemy import func, select
 
 from workshop.contributions.models import Dot, Need
-from workshop.contributions.results import dot_counts, ranking
+from workshop.contributions.results import ranking, total_live_dots
 from workshop.core.notify import console_room, phones_room, projector_room
 from workshop.extensions import db
 from workshop.participants.models import Membership
@@ -85,8 +85,11 @@ def table_snapshot(table, audience, membership=None):
 def counters(table):
     """The live figures a projector shows: phones online, joined, needs, dots spent."""
     joined = db.session.scalar(select(func.count()).where(Membership.table_id == table.id))
-    needs = db.session.scalar(select(func.count(Need.id)).where(Need.table_id == table.id))
-    dots = sum(dot_counts(table.id).values())
+    needs = db.session.scalar(
+        select(func.count(Need.id)).where(Need.table_id == table.id, Need.merged_into_id.is_(None),
+                                          Need.hidden.is_(False))
+    )
+    dots = total_live_dots([table.id])
     return {"online": presence.online(table.id), "joined": joined, "needs": needs, "dots": dots}
 
 
