@@ -26,7 +26,8 @@ export class TableState {
     this.ranking = null;
     this.me = null;
     this.counters = null;
-    this.seen = { phase: -1, ranking: -1, me: -1, counters: -1 };
+    this.timer = null; // {duration, remaining, running, at: local ms when received}
+    this.seen = { phase: -1, ranking: -1, me: -1, counters: -1, needs: -1, timer: -1, table: -1 };
   }
 
   _newer(part, v) {
@@ -35,44 +36,92 @@ export class TableState {
     return true;
   }
 
+  // Every snapshot and room message raises the version the page has seen;
+  // acknowledgements don't (they say nothing about other changes).
+  _saw(v) {
+    this.v = Math.max(this.v, v);
+  }
+
   applySnapshot(s) {
-    const needs = new Map(s.needs.map((need) => [need.id, { ...need, v: s.v }]));
-    // A need broadcast after this snapshot was read is newer than it: keep it.
-    for (const [id, need] of this.needs) if (need.v > s.v && !needs.has(id)) needs.set(id, need);
-    this.needs = needs;
-    this.table = s.table;
+    this._replaceNeeds(s.needs, s.v);
+    if (this._newer("table", s.v)) this.table = s.table;
     if (this._newer("phase", s.v)) this.phase = s.phase;
     if (this._newer("ranking", s.v)) this.ranking = s.ranking;
     if (s.me && this._newer("me", s.v)) this.me = s.me;
     if (s.counters && this._newer("counters", s.v)) this.counters = s.counters;
-    this.v = Math.max(this.v, s.v);
+    if (this._newer("timer", s.v)) this._setTimer(s.timer);
+    this._saw(s.v);
+  }
+
+  _replaceNeeds(list, v) {
+    if (!this._newer("needs", v)) return;
+    const needs = new Map(list.map((need) => [need.id, { ...need, v }]));
+    // A need posted after this list was read is newer than it: keep it.
+    for (const [id, need] of this.needs) if (need.v > v && !needs.has(id)) needs.set(id, need);
+    this.needs = needs;
   }
 
   addNeed(need, v) {
-    if (!this.needs.has(need.id)) this.needs.set(need.id, { ...need, v });
-    this.v = Math.max(this.v, v);
+    if (!this.needs.has(need.id) && v >= this.seen.needs) this.needs.set(need.id, { ...need, v });
+  }
+
+  applyNeedAdded(message) {
+    this.addNeed(message.need, message.v);
+    this._saw(message.v);
+  }
+
+  applyNeeds(message) {
+    this._replaceNeeds(message.needs, message.v);
+    this._saw(message.v);
   }
 
   applyPhase(message) {
     if (this._newer("phase", message.v)) this.phase = message.phase;
-    if (this._newer("ranking", message.v)) this.ranking = message.ranking;
-    this.v = Math.max(this.v, message.v);
+    if ("timer" in message && this._newer("timer", message.v)) this._setTimer(message.timer);
+    this._saw(message.v);
+  }
+
+  applyTimer(message) {
+    if (this._newer("timer", message.v)) this._setTimer(message.timer);
+    this._saw(message.v);
+  }
+
+  applyReveal(message) {
+    if (this.table && this._newer("table", message.v)) this.table = { ...this.table, revealed: message.revealed };
+    this._saw(message.v);
+  }
+
+  _setTimer(timer) {
+    this.timer = timer ? { ...timer, at: Date.now() } : null;
+  }
+
+  // Seconds left on the phase timer now (negative once overrun), or null.
+  timerLeft() {
+    if (!this.timer) return null;
+    const run = this.timer.running ? (Date.now() - this.timer.at) / 1000 : 0;
+    return this.timer.remaining - run;
   }
 
   applyTally(message) {
-    if (this._newer("counters", message.v)) {
-      this.counters = message.counters;
-      if (this._newer("ranking", message.v)) this.ranking = message.ranking;
-    }
+    if ("counters" in message && this._newer("counters", message.v)) this.counters = message.counters;
+    if (this._newer("ranking", message.v)) this.ranking = message.ranking;
   }
 
   applyMe(me, v) {
     if (this._newer("me", v)) this.me = me;
   }
 
-  needsNewestFirst() {
-    return [...this.needs.values()].sort((a, b) => b.id - a.id);
+  // Pinned needs first, then newest first.
+  needsForWall() {
+    return [...this.needs.values()].sort((a, b) => (b.pinned - a.pinned) || (b.id - a.id));
   }
+}
+
+// "m:ss" for a number of seconds; overrun shows as "-m:ss".
+export function clock(seconds) {
+  const whole = Math.ceil(Math.abs(seconds) - 0.001);
+  const text = `${Math.floor(whole / 60)}:${String(whole % 60).padStart(2, "0")}`;
+  return seconds < 0 ? "-" + text : text;
 }
 
 // Open the page's connection. `view` is "phone", "projector" or "console".
@@ -101,40 +150,46 @@ export function connectTable({ code, view, state, onChange, onStatus }) {
     }
   });
   window.addEventListener("offline", () => onStatus("offline"));
-  socket.on("snapshot", (snapshot) => {
-    if (!snapshot.unchanged) state.applySnapshot(snapshot);
-    onChange();
-  });
-  socket.on("need_added", (message) => {
-    state.addNeed(message.need, message.v);
-    onChange();
-  });
-  socket.on("phase", (message) => {
-    state.applyPhase(message);
-    onChange();
-  });
-  socket.on("tally", (message) => {
-    state.applyTally(message);
-    onChange();
-  });
-  socket.on("me", (message) => {
-    state.applyMe(message.me, message.v);
-    onChange();
-  });
+  const handlers = {
+    snapshot: (message) => state.applySnapshot(message),
+    need_added: (message) => state.applyNeedAdded(message),
+    needs: (message) => state.applyNeeds(message),
+    phase: (message) => state.applyPhase(message),
+    timer: (message) => state.applyTimer(message),
+    reveal: (message) => state.applyReveal(message),
+    tally: (message) => state.applyTally(message),
+    me: (message) => state.applyMe(message.me, message.v),
+  };
+  for (const [event, apply] of Object.entries(handlers)) {
+    socket.on(event, (message) => {
+      apply(message);
+      onChange();
+    });
+  }
   return socket;
 }
 
 // Actions a phone sends, kept in localStorage until the server acknowledged
 // them, so that nothing is lost when the Wi-Fi drops or the page reloads.
 // Each carries its own id: sending one twice is harmless, the server answers
-// a repeat with the first answer.
+// a repeat with the first answer. Tabs of the same phone share the stored
+// outbox (merged by id), so a reload or a second tab never drops an action.
 export class Outbox {
-  constructor(key, socket, onSettled) {
+  constructor(key, socket, onSettled, onChange = () => {}) {
     this.key = key;
     this.socket = socket;
     this.onSettled = onSettled;
+    this.onChange = onChange;
+    this.settled = new Set(); // ids answered in this tab, kept out of merges
     this.items = this._load();
+    this.sent = new Set(); // ids emitted on the current connection
     socket.on("connect", () => this.flush());
+    socket.on("disconnect", () => this.sent.clear());
+    window.addEventListener("storage", (event) => {
+      if (event.key !== this.key) return;
+      this.items = this._merge(this._load(), this.items);
+      this.onChange();
+    });
     setInterval(() => this.flush(), 10000);
   }
 
@@ -146,8 +201,17 @@ export class Outbox {
     }
   }
 
+  _merge(stored, mine) {
+    const byId = new Map();
+    for (const item of [...stored, ...mine]) {
+      if (!this.settled.has(item.payload.id)) byId.set(item.payload.id, item);
+    }
+    return [...byId.values()];
+  }
+
   _save() {
     try {
+      this.items = this._merge(this._load(), this.items);
       localStorage.setItem(this.key, JSON.stringify(this.items));
     } catch {
       // Private mode or a full storage: the outbox still works for this page.
@@ -166,17 +230,31 @@ export class Outbox {
     return this.items.filter((item) => item.event === event);
   }
 
+  // Actions the server has not seen yet as far as this page knows: not sent
+  // on the current connection. (Once sent, the server's own counts may
+  // already include them, so counting them again would show them twice.)
+  unsent(event) {
+    return this.pending(event).filter((item) => !this.sent.has(item.payload.id));
+  }
+
   flush() {
     for (const item of [...this.items]) this._send(item);
   }
 
   _send(item) {
     if (!this.socket.connected) return;
+    this.sent.add(item.payload.id);
     this.socket.timeout(10000).emit(item.event, item.payload, (timedOut, ack) => {
-      if (timedOut) return; // stays in the outbox; sent again on reconnect
+      // No answer, or the server failed: keep it, it is sent again on reconnect
+      // and every 10 s (the server treats a repeat as the same action).
+      if (timedOut || (!ack.ok && ack.error.code === "server_error")) {
+        this.sent.delete(item.payload.id);
+        return;
+      }
       const index = this.items.findIndex((other) => other.payload.id === item.payload.id);
       if (index === -1) return; // a repeat already settled it
       this.items.splice(index, 1);
+      this.settled.add(item.payload.id);
       this._save();
       this.onSettled(item, ack);
     });

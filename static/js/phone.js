@@ -1,6 +1,7 @@
-// The participant's phone: post needs, spend dots, see the ranking.
+// The participant's phone: post needs (and fix or delete one's own), spend
+// dots, see the timer and the results.
 import {
-  Outbox, TableState, clear, connectTable, format, make, pageStrings, showStatus,
+  Outbox, TableState, clear, clock, connectTable, format, make, pageStrings, showStatus,
 } from "./live.js";
 import "./colours.js";
 
@@ -9,7 +10,7 @@ const code = root.dataset.code;
 const strings = pageStrings();
 const state = new TableState();
 const $ = (id) => document.getElementById(id);
-
+let editing = null; // the id of the own need being rewritten, if any
 
 const socket = connectTable({
   code,
@@ -26,17 +27,24 @@ const socket = connectTable({
   },
 });
 
-const outbox = new Outbox("tavoli-outbox:" + code, socket, (item, ack) => {
+const outbox = new Outbox("tavoli-outbox:" + code, socket, settled, render);
+
+function settled(item, ack) {
   if (!ack.ok) {
     notify(ack.error.message);
+    // A need the server refused is not lost: its text goes back in the box.
+    if (item.event === "post_need" && !$("need-text").value) {
+      $("need-text").value = item.payload.text;
+      updateCount();
+    }
   } else if (item.event === "post_need") {
     state.addNeed(ack.need, ack.v);
     if (state.me && !state.me.needs.includes(ack.need.id)) state.me.needs.push(ack.need.id);
-  } else {
+  } else if (ack.me) {
     state.applyMe(ack.me, ack.v);
   }
   render();
-});
+}
 
 function notify(message) {
   const notice = $("notice");
@@ -44,9 +52,11 @@ function notify(message) {
   notice.hidden = !message;
 }
 
-$("need-text").addEventListener("input", (event) => {
-  $("need-count").textContent = `${event.target.value.length} / 280`;
-});
+function updateCount() {
+  $("need-count").textContent = `${$("need-text").value.length} / 280`;
+}
+
+$("need-text").addEventListener("input", updateCount);
 
 $("post-form").addEventListener("submit", (event) => {
   event.preventDefault();
@@ -59,26 +69,22 @@ $("post-form").addEventListener("submit", (event) => {
   notify("");
   outbox.add("post_need", { text });
   field.value = "";
-  $("need-count").textContent = "0 / 280";
+  updateCount();
   render();
 });
 
 // What the phone shows of its own dots: the server's count, plus the changes
-// still waiting in the outbox.
+// the server has not seen yet.
 function myDots(needId) {
   let count = (state.me && state.me.dots[String(needId)]) || 0;
-  for (const item of outbox.items) {
-    if (item.payload.need !== needId) continue;
-    if (item.event === "cast_dot") count += 1;
-    if (item.event === "withdraw_dot") count -= 1;
-  }
+  for (const item of outbox.unsent("cast_dot")) if (item.payload.need === needId) count += 1;
+  for (const item of outbox.unsent("withdraw_dot")) if (item.payload.need === needId) count -= 1;
   return count;
 }
 
 function dotsLeft() {
   if (!state.me) return 0;
-  const pending = outbox.pending("cast_dot").length - outbox.pending("withdraw_dot").length;
-  return state.me.left - pending;
+  return state.me.left - outbox.unsent("cast_dot").length + outbox.unsent("withdraw_dot").length;
 }
 
 function dotLabel(n) {
@@ -98,14 +104,30 @@ function render() {
     dotsLeftElement.textContent = format(strings.dots_left, { left: dotsLeft(), budget: state.me.budget });
   }
   const showResults = phase === "results" || phase === "closed";
-  $("results-section").hidden = !showResults || !state.ranking;
+  $("results-section").hidden = !showResults;
+  $("results-waiting").hidden = !showResults || Boolean(state.ranking);
   $("needs-section").hidden = showResults;
-  if (showResults && state.ranking) renderRanking();
-  else renderNeeds(voting);
+  $("change-table").hidden = !state.table.allow_table_change;
+  if (showResults) renderRanking();
+  else renderNeeds(phase, voting);
+  renderTimer();
 }
 
-function renderNeeds(voting) {
+function renderTimer() {
+  const element = $("timer");
+  const left = state.timerLeft();
+  element.hidden = left === null;
+  if (left === null) return;
+  element.textContent = format(strings.time_left, { time: clock(left) });
+  element.classList.toggle("overrun", left < 0);
+}
+
+setInterval(() => { if (state.timer && state.timer.running) renderTimer(); }, 1000);
+
+function renderNeeds(phase, voting) {
   const list = $("needs");
+  // Keep an open editor intact while other needs arrive.
+  if (editing !== null && list.querySelector("form.edit-form")) return;
   clear(list);
   const mine = new Set(state.me ? state.me.needs : []);
   for (const item of outbox.pending("post_need")) {
@@ -113,14 +135,70 @@ function renderNeeds(voting) {
     li.append(make("p", "need-text", item.payload.text), make("span", "tag", strings.sending));
     list.append(li);
   }
-  for (const need of state.needsNewestFirst()) {
+  for (const need of state.needsForWall()) {
     const li = make("li", "need");
+    if (editing === need.id) {
+      li.append(editForm(need));
+      list.append(li);
+      continue;
+    }
     li.append(make("p", "need-text", need.text));
-    if (mine.has(need.id)) li.append(make("span", "tag", strings.yours));
+    const tags = make("p", "tags");
+    if (need.pinned) tags.append(make("span", "tag pinned", strings.pinned));
+    if (mine.has(need.id)) tags.append(make("span", "tag", strings.yours));
+    if (need.organisation) tags.append(make("span", "tag organisation", need.organisation));
+    if (tags.childElementCount) li.append(tags);
+    if (phase === "collect" && mine.has(need.id)) li.append(ownNeedControls(need));
     if (voting) li.append(voteControls(need));
     list.append(li);
   }
   $("no-needs").hidden = list.childElementCount > 0;
+}
+
+function ownNeedControls(need) {
+  const box = make("div", "own-row");
+  const edit = make("button", "button", strings.edit);
+  edit.type = "button";
+  edit.setAttribute("aria-label", `${strings.edit}: ${need.text}`);
+  edit.addEventListener("click", () => { editing = need.id; render(); });
+  const remove = make("button", "button danger", strings.delete);
+  remove.type = "button";
+  remove.setAttribute("aria-label", `${strings.delete}: ${need.text}`);
+  remove.addEventListener("click", () => {
+    if (!window.confirm(strings.delete_confirm)) return;
+    outbox.add("delete_need", { need: need.id });
+  });
+  box.append(edit, remove);
+  return box;
+}
+
+function editForm(need) {
+  const form = make("form", "edit-form");
+  const label = make("label", "", strings.edit_label);
+  label.htmlFor = "edit-" + need.id;
+  const field = make("textarea");
+  field.id = "edit-" + need.id;
+  field.maxLength = 280;
+  field.rows = 3;
+  field.value = need.text;
+  const save = make("button", "button primary", strings.save);
+  save.type = "submit";
+  const cancel = make("button", "button", strings.cancel);
+  cancel.type = "button";
+  cancel.addEventListener("click", () => { editing = null; render(); });
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    const text = field.value.trim();
+    if (!text) return;
+    editing = null;
+    outbox.add("edit_need", { need: need.id, text });
+    render();
+  });
+  const row = make("div", "post-row");
+  row.append(cancel, save);
+  form.append(label, field, row);
+  setTimeout(() => field.focus());
+  return form;
 }
 
 function voteControls(need) {
@@ -144,7 +222,7 @@ function voteControls(need) {
 function renderRanking() {
   const list = $("ranking");
   clear(list);
-  for (const entry of state.ranking) {
+  for (const entry of state.ranking || []) {
     const li = make("li", "ranked");
     li.append(
       make("span", "rank", format(strings.rank, { rank: entry.rank })),

@@ -9,9 +9,14 @@ export function renderCounters(state) {
   }
 }
 
-export function renderNeeds(list, state) {
+export function renderNeeds(list, state, strings) {
   clear(list);
-  for (const need of state.needsNewestFirst()) list.append(make("li", "need", need.text));
+  for (const need of state.needsForWall()) {
+    const li = make("li", "need" + (need.pinned ? " pinned" : ""));
+    li.append(make("span", "need-text", need.text));
+    if (need.pinned) li.append(make("span", "tag pinned", strings.pinned));
+    list.append(li);
+  }
 }
 
 export function renderRanking(list, ranking, strings) {
@@ -40,6 +45,6 @@ export function renderWall(state, strings) {
   needs.hidden = showRanking;
   ranking.hidden = !showRanking;
   if (showRanking) renderRanking(ranking, state.ranking, strings);
-  else renderNeeds(needs, state);
+  else renderNeeds(needs, state, strings);
   renderCounters(state);
 }

@@ -41,7 +41,7 @@ def on_connect(auth=None):
     """Every client opening a live connection: a phone, a projector, a console.
 
     auth: {"table": join code, "view": "phone" | "projector" | "console",
-    "v": the table version last seen, if any}. Phones are known by their
+    "v": the table version last seen, if any (informative: a snapshot always follows)}. Phones are known by their
     device cookie, screens by their logged-in account. Refused connections
     get {"code", "message"} as the connect_error data.
     """
@@ -66,13 +66,12 @@ def on_connect(auth=None):
         join_room(participant_room(participant_id))
         presence.arrive(table_id, request.sid, participant_id)
     notifier.mark_dirty([table_id])
-    last_seen = auth.get("v")
+    # Always a whole snapshot, whatever version the client says it saw: it may
+    # have seen a later message yet missed an earlier one (delivery is at most
+    # once), and a table's snapshot is small.
     snapshot = _snapshot()
     db.session.remove()
-    if isinstance(last_seen, int) and last_seen == snapshot["v"] and participant_id is not None:
-        socketio.emit("snapshot", {"v": last_seen, "unchanged": True}, to=request.sid)
-    else:
-        socketio.emit("snapshot", snapshot, to=request.sid)
+    socketio.emit("snapshot", snapshot, to=request.sid)
 
 
 def _open_connection(code, view):
