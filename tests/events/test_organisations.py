@@ -63,6 +63,8 @@ def test_renaming_onto_another_organisation_is_refused(world, client, database):
     response = client.post(url, data={"name": "arci  lecco", "kind": "other", "csrf_token": csrf_token(client, url)})
     assert response.status_code == 400
     assert set(organisations(database)) == {"Arci Lecco", "Caritas"}
+    found = client.get(REGISTRY + "?q=ARCI").get_data(as_text=True)
+    assert "<td>Arci Lecco</td>" in found and "<td>Caritas</td>" not in found
 
 
 def test_pasted_lines_with_mixed_kinds_and_accents_are_imported(world, client, database):

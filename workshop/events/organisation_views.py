@@ -37,7 +37,8 @@ def _managed_event(event_id):
 def _registry(query=""):
     statement = select(Organisation).order_by(Organisation.name_key)
     if query.strip():
-        statement = statement.where(Organisation.name_key.contains(operations.organisation_key(query[:200])))
+        key = operations.organisation_key(query[:200])
+        statement = statement.where(Organisation.name_key.contains(key, autoescape=True))
     return db.session.scalars(statement).all()
 
 
