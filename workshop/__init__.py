@@ -49,6 +49,7 @@ def _init_extensions(app):
     from workshop.contributions import sockets as _contribution_sockets  # noqa: F401
     from workshop.contributions.state import table_tallies
     from workshop.core.web import select_locale
+    from workshop.participants import sockets as _participant_sockets  # noqa: F401
     from workshop.tables import sockets as _table_sockets  # noqa: F401
 
     db.init_app(app)
@@ -80,6 +81,7 @@ def _register_blueprints(app):
     from workshop.accounts.views import blueprint as accounts
     from workshop.core.web import blueprint as core
     from workshop.core.web import register_error_handlers
+    from workshop.events.organisation_views import blueprint as organisations
     from workshop.events.views import blueprint as events
     from workshop.participants.views import blueprint as participants
     from workshop.tables.views import blueprint as tables
@@ -88,7 +90,7 @@ def _register_blueprints(app):
     def load_account(account_id):
         return db.session.get(Account, int(account_id)) if account_id.isdigit() else None
 
-    for blueprint in (core, accounts, events, participants, tables):
+    for blueprint in (core, accounts, events, organisations, participants, tables):
         app.register_blueprint(blueprint)
     accounts_cli.register(app)
     register_error_handlers(app)

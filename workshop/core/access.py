@@ -11,6 +11,11 @@ def can_manage_event(account, event):
     return bool(account and account.is_authenticated and account.is_organizer and account in event.organizers)
 
 
+def can_manage_organisations(account):
+    """The registry of organisations is shared by every organizer."""
+    return bool(account and account.is_authenticated and account.is_organizer)
+
+
 def can_run_table(account, table):
     """A table is run by its facilitators and by the event's organizers."""
     if not (account and account.is_authenticated):

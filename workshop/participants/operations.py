@@ -1,11 +1,13 @@
-"""Participants joining tables."""
+"""Participants joining tables, and the profile they may give themselves."""
+
+import unicodedata
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from workshop.core.errors import NotAllowed
+from workshop.core.errors import InvalidInput, NotAllowed, NotFound
 from workshop.core.models import utcnow
-from workshop.events.models import EventStatus
+from workshop.events.models import Event, EventStatus, Organisation
 from workshop.extensions import db
 from workshop.participants.models import Membership, Participant
 
@@ -53,3 +55,43 @@ def _event_not_open(event):
         return NotAllowed(_l("This event has not started yet. Try again when the organizers open it."),
                           code="event_not_open")
     return NotAllowed(_l("This event is over: it no longer takes new participants."), code="event_closed")
+
+
+DISPLAY_NAME_MAX_LENGTH = 60
+
+
+def update_profile(participant, display_name, organisation_id):
+    """Set the name a participant shows and the organisation they come from.
+
+    Both are optional: an empty name or no organisation clears them. The
+    organisation must be one taking part in the participant's event.
+    """
+    event = db.session.get(Event, participant.event_id)
+    if event.is_read_only:
+        raise _event_not_open(event)
+    name = " ".join(unicodedata.normalize("NFC", display_name or "").split())
+    if len(name) > DISPLAY_NAME_MAX_LENGTH:
+        raise InvalidInput(_l("Your name can be at most %(n)d characters long.", n=DISPLAY_NAME_MAX_LENGTH),
+                           code="display_name_too_long")
+    if organisation_id is not None:
+        organisation = db.session.get(Organisation, organisation_id)
+        if organisation is None:
+            raise NotFound(_l("This organisation is not in the registry."), code="organisation_not_found")
+        if organisation not in event.organisations:
+            raise InvalidInput(_l("This organisation is not taking part in this event."),
+                               code="organisation_not_in_event")
+    participant.display_name = name or None
+    participant.organisation_id = organisation_id
+    db.session.flush()
+    return participant
+
+
+def organisation_summary(organisation):
+    return {"id": organisation.id, "name": organisation.name, "kind": organisation.kind.value}
+
+
+def participant_profile(participant):
+    """{"name", "organisation": {"id", "name", "kind"} | None}, as the phone shows it."""
+    organisation = db.session.get(Organisation, participant.organisation_id) if participant.organisation_id else None
+    return {"name": participant.display_name,
+            "organisation": organisation_summary(organisation) if organisation else None}
