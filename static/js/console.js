@@ -14,6 +14,8 @@ const back = $("phase-back");
 const next = $("phase-next");
 const notice = $("notice");
 let correcting = null; // the id of the need whose text is being corrected
+let drawnNeeds = ""; // what the moderation list was last drawn from
+const mergeChoice = new Map(); // need id -> the target picked in its "Merge into" list
 
 const socket = connectTable({
   code: root.dataset.code,
@@ -129,8 +131,13 @@ function moderate(action, need, extra = {}, buttons = []) {
 function renderModeration() {
   const list = $("needs");
   if (correcting !== null && list.querySelector("form.edit-form")) return; // keep the editor open
-  clear(list);
   const needs = [...state.needs.values()].sort((a, b) => a.id - b.id);
+  // Redraw only when the needs changed, not on every tally: a redraw would
+  // reset a list the facilitator is choosing from.
+  const drawn = JSON.stringify([state.phase, correcting, needs.map(({ v, ...need }) => need)]);
+  if (drawn === drawnNeeds) return;
+  drawnNeeds = drawn;
+  clear(list);
   const byId = new Map(needs.map((need) => [need.id, need]));
   const roots = needs.filter((need) => !need.merged_into);
   const mergeTargets = roots.filter((need) => !need.hidden);
@@ -193,6 +200,8 @@ function controls(need, mergeTargets) {
     select.setAttribute("aria-label", `${strings.merge_into} ${need.text}`);
     select.append(new Option(strings.merge_into, ""));
     for (const other of others) select.append(new Option(other.text.slice(0, 80), String(other.id)));
+    select.value = mergeChoice.get(need.id) || "";
+    select.addEventListener("change", () => mergeChoice.set(need.id, select.value));
     const merge = button(strings.merge, "", (b) => {
       if (select.value) moderate("merge", need, { into: Number(select.value) }, [b]);
     }, need.text);
