@@ -111,9 +111,11 @@ def invite_facilitator(secret_key, event, inviter, email, name, valid_for_hours)
     return token
 
 
-def add_event_facilitator(event, actor, email):
-    """Bring an existing facilitator account into the event, no link needed."""
-    account = _account_by_email(normalise_email(email))
+def add_event_facilitator(event, actor, account):
+    """Bring an existing facilitator account (an Account, or its email) into
+    the event, no link needed."""
+    if isinstance(account, str):
+        account = _account_by_email(normalise_email(account))
     if account is None:
         raise NotFound(_l("No facilitator has an account with this email: invite them instead."),
                        code="account_not_found")

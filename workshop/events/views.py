@@ -281,7 +281,7 @@ def revoke_invite(event_id, invite_id):
     event = _managed_event(event_id)
     form = ButtonForm()
     if form.validate_on_submit():
-        ok, _ = apply_to_form(form, accounts.revoke_invite, event, current_user, invite_id)
+        ok, _nothing = apply_to_form(form, accounts.revoke_invite, event, current_user, invite_id)
         if ok:
             flash(_("Invitation revoked: its link no longer works."), "success")
             return redirect(url_for("events.event", event_id=event.id))
