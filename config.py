@@ -75,6 +75,8 @@ class Config:
     DEVICE_COOKIE_DAYS = _env_int("DEVICE_COOKIE_DAYS", 30)
     # One-time links (first organizer set-up) stop working after this many hours.
     SETUP_LINK_HOURS = _env_int("SETUP_LINK_HOURS", 24)
+    # Links inviting a facilitator into an event stop working after this many hours.
+    INVITE_VALID_HOURS = _env_int("INVITE_VALID_HOURS", 72)
 
     WTF_CSRF_TIME_LIMIT = None  # a form left open through a long meeting must still submit
     SQLALCHEMY_TRACK_MODIFICATIONS = False

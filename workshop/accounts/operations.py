@@ -1,12 +1,12 @@
-"""Creating organizer accounts and the one-time set-up link."""
+"""Creating accounts: the first organizer by a one-time set-up link, facilitators by invitation."""
 
 from datetime import timedelta
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
-from workshop.accounts.models import Account, Role, SetupLink
-from workshop.core.errors import InvalidInput, LinkInvalid
+from workshop.accounts.models import Account, FacilitatorInvite, Role, SetupLink
+from workshop.core.errors import InvalidInput, LinkInvalid, NotFound
 from workshop.core.models import utcnow
 from workshop.core.security import new_token, token_digest
 from workshop.extensions import db
@@ -78,3 +78,97 @@ def redeem_setup_link(secret_key, token, email, name, password):
 def _as_aware(moment):
     # SQLite hands timestamps back without their time zone; they are stored in UTC.
     return moment if moment.tzinfo else moment.replace(tzinfo=utcnow().tzinfo)
+
+
+def invite_facilitator(secret_key, event, inviter, email, name, valid_for_hours):
+    """A one-time token inviting `email` to facilitate at `event`.
+
+    Refuses an email that already has an account (email_taken): an existing
+    facilitator is added with add_event_facilitator instead. Inviting the same
+    email again replaces the earlier unused link.
+    """
+    email = normalise_email(email)
+    if "@" not in email or len(email) > 254:
+        raise InvalidInput(_l("Enter a valid email address."), code="email_invalid")
+    if _account_by_email(email) is not None:
+        raise InvalidInput(
+            _l("An account with this email already exists. If it is a facilitator, add them to the event instead."),
+            code="email_taken",
+        )
+    db.session.execute(FacilitatorInvite.__table__.delete().where(
+        FacilitatorInvite.event_id == event.id, FacilitatorInvite.email == email, FacilitatorInvite.used_at.is_(None)
+    ))
+    token = new_token()
+    db.session.add(FacilitatorInvite(
+        token_digest=token_digest(secret_key, token),
+        event_id=event.id,
+        email=email,
+        name=(name or "").strip()[:120] or email.split("@", 1)[0],
+        invited_by_id=inviter.id,
+        expires_at=utcnow() + timedelta(hours=valid_for_hours),
+    ))
+    db.session.flush()
+    return token
+
+
+def add_event_facilitator(event, actor, account):
+    """Bring an existing facilitator account (an Account, or its email) into
+    the event, no link needed."""
+    if isinstance(account, str):
+        account = _account_by_email(normalise_email(account))
+    if account is None:
+        raise NotFound(_l("No facilitator has an account with this email: invite them instead."),
+                       code="account_not_found")
+    if account.role is not Role.FACILITATOR:
+        raise InvalidInput(_l("Organizers cannot be added as facilitators."), code="not_a_facilitator")
+    if account not in event.facilitators:
+        event.facilitators.append(account)
+    db.session.flush()
+    return account
+
+
+def pending_invites(event):
+    """The event's invites not yet used, newest first (expired ones included)."""
+    return db.session.scalars(
+        select(FacilitatorInvite)
+        .where(FacilitatorInvite.event_id == event.id, FacilitatorInvite.used_at.is_(None))
+        .order_by(FacilitatorInvite.created_at.desc(), FacilitatorInvite.id.desc())
+    ).all()
+
+
+def revoke_invite(event, actor, invite_id):
+    """Cancel one of the event's unused invites: its link stops working."""
+    invite = db.session.get(FacilitatorInvite, invite_id)
+    if invite is None or invite.event_id != event.id or invite.used_at is not None:
+        raise NotFound(code="invite_not_found")
+    db.session.delete(invite)
+    db.session.flush()
+
+
+def find_invite(secret_key, token):
+    """The unused, unexpired invite for this token, or LinkInvalid."""
+    invite = db.session.scalar(
+        select(FacilitatorInvite).where(FacilitatorInvite.token_digest == token_digest(secret_key, token or ""))
+    )
+    if invite is None or invite.used_at is not None or _as_aware(invite.expires_at) < utcnow():
+        raise LinkInvalid()
+    return invite
+
+
+def redeem_invite(secret_key, token, name, password):
+    """Create the invited facilitator's account and bring it into the event;
+    the link then stops working."""
+    from workshop.events.models import Event  # events build on accounts, not the other way round
+
+    invite = find_invite(secret_key, token)
+    account = create_account(invite.email, name or invite.name, password, Role.FACILITATOR)
+    event = db.session.get(Event, invite.event_id)
+    event.facilitators.append(account)
+    invite.used_at = utcnow()
+    invite.account_id = account.id
+    db.session.flush()
+    return account
+
+
+def _account_by_email(email):
+    return db.session.scalar(select(Account).where(Account.email == email))

@@ -1,6 +1,16 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms import (
+    BooleanField,
+    DateField,
+    EmailField,
+    IntegerField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+    widgets,
+)
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp
 
@@ -45,6 +55,7 @@ class TableForm(FlaskForm):
         _l("Most dots per need"), validators=[Optional(), NumberRange(1, 50)],
         description=_l("Leave empty to use the event's rule."),
     )
+    results_hidden = BooleanField(_l("Results hidden until revealed"))
 
 
 STATUS_NAMES = {
@@ -63,3 +74,64 @@ class StatusForm(FlaskForm):
     """One button per allowed move: the value is the status to move to."""
 
     status = SelectField(choices=[SelectChoice(status.value, STATUS_NAMES[status]) for status in EventStatus])
+
+
+RULES_HELP = _l("Changing these rules does not change the tables already created: edit each table for that.")
+
+
+class EventSettingsForm(EventForm):
+    """The event's details and the voting rules its new tables start with."""
+
+    dots_per_participant = IntegerField(
+        _l("Dots per participant"), validators=[InputRequired(), NumberRange(1, 50)], description=RULES_HELP,
+    )
+    max_dots_per_need = IntegerField(
+        _l("Most dots one participant may give one need"), validators=[InputRequired(), NumberRange(1, 50)],
+        description=RULES_HELP,
+    )
+    results_hidden = BooleanField(
+        _l("Results hidden until revealed"),
+        description=_l("Phones and the projector see the ranking only once the facilitator reveals it."),
+    )
+    allow_table_change = BooleanField(
+        _l("Participants may change table"),
+        description=_l("Their needs and dots stay at the table where they made them."),
+    )
+
+
+class TableSettingsForm(FlaskForm):
+    """One table's name, theme, rules and facilitators."""
+
+    name = StringField(_l("Table name"), validators=[DataRequired(), Length(max=120)])
+    theme_id = SelectField(_l("Theme"), coerce=int, validators=[DataRequired()])
+    dots_per_participant = IntegerField(_l("Dots per participant"), validators=[InputRequired(), NumberRange(1, 50)])
+    max_dots_per_need = IntegerField(_l("Most dots per need"), validators=[InputRequired(), NumberRange(1, 50)])
+    results_hidden = BooleanField(_l("Results hidden until revealed"))
+    facilitators = SelectMultipleField(
+        _l("Facilitators"), coerce=int,
+        widget=widgets.ListWidget(prefix_label=False), option_widget=widgets.CheckboxInput(),
+        description=_l("Invite facilitators on the event page first."),
+    )
+
+
+class InviteForm(FlaskForm):
+    """Used with prefix="invite" on the event page."""
+
+    email = EmailField(_l("Email"), validators=[DataRequired(), Length(max=254)])
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=120)])
+
+
+class ExistingFacilitatorForm(FlaskForm):
+    """Used with prefix="existing" on the event page."""
+
+    email = EmailField(_l("Email of a facilitator who already has an account"),
+                       validators=[DataRequired(), Length(max=254)])
+
+
+class DuplicateForm(FlaskForm):
+    title = StringField(_l("Title of the new event"), validators=[Optional(), Length(max=200)],
+                        description=_l("Leave empty to add \"(copy)\" to this event's title."))
+
+
+class ButtonForm(FlaskForm):
+    """No fields but the CSRF token: for forms that are a single button."""

@@ -58,3 +58,94 @@ def change_event_status(event, actor, status):
     event.move_to(status)
     db.session.flush()
     return event
+
+
+def update_event(event, actor, title, starts_on=None, venue=None, language="it", dots_per_participant=3,
+                 max_dots_per_need=1, results_hidden=False, allow_table_change=False):
+    """Change the event's details and the voting rules new tables start with.
+
+    Tables already created keep their own rules: each is changed on its own page.
+    """
+    if language not in LANGUAGES:
+        raise InvalidInput(code="language_invalid")
+    event.title = required_text(title, 200, "title_required", _l("Give the event a title."))
+    event.starts_on = starts_on
+    event.venue = (venue or "").strip()[:200] or None
+    event.language = language
+    event.dots_per_participant = bounded_int(dots_per_participant, 1, 50, "dots_per_participant_invalid")
+    event.max_dots_per_need = bounded_int(max_dots_per_need, 1, 50, "max_dots_per_need_invalid")
+    event.results_hidden = bool(results_hidden)
+    event.allow_table_change = bool(allow_table_change)
+    db.session.flush()
+    return event
+
+
+def update_theme(theme, actor, name, colour, description=""):
+    """Rename a theme, or change its colour or description."""
+    if not COLOUR_PATTERN.match(colour or ""):
+        raise InvalidInput(_l("Pick a colour such as #1f5fa8."), code="colour_invalid")
+    theme.name = required_text(name, 120, "name_required", _l("Give the theme a name."))
+    theme.colour = colour.lower()
+    theme.description = (description or "").strip()[:2000]
+    db.session.flush()
+    return theme
+
+
+def move_theme(theme, actor, offset):
+    """Swap the theme with its neighbour before (offset -1) or after (offset 1);
+    at either end it stays where it is."""
+    if offset not in (-1, 1):
+        raise InvalidInput(code="move_invalid")
+    themes = list(theme.event.themes)
+    index = themes.index(theme)
+    target = index + offset
+    if 0 <= target < len(themes):
+        themes[index], themes[target] = themes[target], themes[index]
+    # Renumber all of them: positions of older events may have gaps or repeats.
+    for position, each in enumerate(themes):
+        each.position = position
+    db.session.flush()
+    db.session.expire(theme.event, ["themes"])
+    return theme
+
+
+def duplicate_event(event, actor, title=None):
+    """A new draft event set up like `event`, to prepare the next meeting.
+
+    Copies the rules, the themes, the tables (names, rules, facilitators, with
+    new join codes), the organisations, the organizers and the facilitators;
+    no needs, dots or participants.
+    """
+    # Imported here: the tables domain builds on events, not the other way round.
+    from workshop.tables.operations import create_table
+
+    if title is None or not title.strip():
+        title = str(_l("%(title)s (copy)", title=event.title))[:200]
+    copy = Event(
+        title=required_text(title, 200, "title_required", _l("Give the event a title.")),
+        starts_on=event.starts_on,
+        venue=event.venue,
+        language=event.language,
+        status=EventStatus.DRAFT,
+        dots_per_participant=event.dots_per_participant,
+        max_dots_per_need=event.max_dots_per_need,
+        results_hidden=event.results_hidden,
+        allow_table_change=event.allow_table_change,
+    )
+    copy.organizers = list(event.organizers)
+    if actor not in copy.organizers:
+        copy.organizers.append(actor)
+    copy.facilitators = list(event.facilitators)
+    copy.organisations = list(event.organisations)
+    db.session.add(copy)
+    for theme in event.themes:
+        new_theme = Theme(event=copy, name=theme.name, colour=theme.colour, description=theme.description,
+                          position=theme.position)
+        db.session.add(new_theme)
+        db.session.flush()
+        for table in theme.tables:
+            new_table = create_table(new_theme, table.name, table.dots_per_participant, table.max_dots_per_need,
+                                     table.facilitators)
+            new_table.results_hidden = table.results_hidden
+    db.session.flush()
+    return copy

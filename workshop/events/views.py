@@ -1,18 +1,34 @@
 """Organizer pages: the dashboard of events, and setting up one event."""
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
 
+from workshop.accounts import operations as accounts
 from workshop.core.access import can_manage_event, require
+from workshop.core.network import public_base_url
 from workshop.core.web import apply_to_form
 from workshop.events import operations
-from workshop.events.forms import EventForm, StatusForm, TableForm, ThemeForm, status_name
-from workshop.events.models import Event, EventStatus, event_organizer
+from workshop.events.forms import (
+    ButtonForm,
+    DuplicateForm,
+    EventForm,
+    EventSettingsForm,
+    ExistingFacilitatorForm,
+    InviteForm,
+    StatusForm,
+    TableForm,
+    TableSettingsForm,
+    ThemeForm,
+    status_name,
+)
+from workshop.events.models import Event, EventStatus, Theme, event_organizer
 from workshop.extensions import db
-from workshop.tables.operations import create_table
+from workshop.tables.models import WorkingTable
+from workshop.tables.operations import add_table as add_table_to_theme
+from workshop.tables.operations import update_table
 
 blueprint = Blueprint("events", __name__, url_prefix="/organize")
 
@@ -44,14 +60,19 @@ def dashboard():
         if ok:
             flash(_("Event created. Now add its themes and tables."), "success")
             return redirect(url_for("events.event", event_id=event.id))
-    events = db.session.scalars(
+    show_archived = request.args.get("archived") == "1"
+    query = (
         select(Event)
         .join(event_organizer, event_organizer.c.event_id == Event.id)
         .where(event_organizer.c.account_id == current_user.id)
-        .order_by(Event.created_at.desc())
-    ).all()
+        .order_by(Event.created_at.desc(), Event.id.desc())
+    )
+    if not show_archived:
+        query = query.where(Event.status != EventStatus.ARCHIVED)
+    events = db.session.scalars(query).all()
     status = 400 if form.errors or form.form_errors else 200
-    return render_template("events/dashboard.html", events=events, form=form), status
+    return render_template("events/dashboard.html", events=events, form=form, show_archived=show_archived,
+                           status_name=status_name), status
 
 
 @blueprint.get("/events/<int:event_id>")
@@ -61,10 +82,16 @@ def event(event_id):
     return render_template("events/event.html", **_event_forms(event))
 
 
-def _event_forms(event, theme_form=None, table_form=None):
-    table_form = table_form or TableForm(prefix="table")
+def _event_forms(event, theme_form=None, table_form=None, invite_form=None, existing_form=None,
+                 invite_link=None):
+    if table_form is None:
+        table_form = TableForm(prefix="table", formdata=None, results_hidden=event.results_hidden)
     table_form.theme_id.choices = [SelectChoice(theme.id, theme.name) for theme in event.themes]
     return {"event": event, "theme_form": theme_form or ThemeForm(), "table_form": table_form,
+            "invite_form": invite_form or InviteForm(prefix="invite", formdata=None),
+            "existing_form": existing_form or ExistingFacilitatorForm(prefix="existing", formdata=None),
+            "duplicate_form": DuplicateForm(formdata=None),
+            "pending_invites": accounts.pending_invites(event), "invite_link": invite_link,
             "status_name": status_name, "status_moves": _status_moves(event),
             "status_help": {
                 "draft": _(
@@ -108,8 +135,9 @@ def add_table(event_id):
     form.theme_id.choices = [SelectChoice(theme.id, theme.name) for theme in event.themes]
     if form.validate_on_submit():
         theme = next(theme for theme in event.themes if theme.id == form.theme_id.data)
-        ok, _table = apply_to_form(form, create_table, theme, form.name.data,
-                                   form.dots_per_participant.data, form.max_dots_per_need.data)
+        ok, _table = apply_to_form(form, add_table_to_theme, theme, form.name.data,
+                                   form.dots_per_participant.data, form.max_dots_per_need.data,
+                                   form.results_hidden.data)
         if ok:
             flash(_("Table added. Open its console to run it."), "success")
             return redirect(url_for("events.event", event_id=event.id))
@@ -129,3 +157,147 @@ def change_status(event_id):
             return redirect(url_for("events.event", event_id=event.id))
     flash(" ".join(form.form_errors) or _("The status could not be changed."), "error")
     return redirect(url_for("events.event", event_id=event.id)), 303
+
+
+@blueprint.route("/events/<int:event_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit_event(event_id):
+    """The event's details and the voting rules its new tables start with."""
+    event = _managed_event(event_id)
+    form = EventSettingsForm(obj=event)
+    if form.validate_on_submit():
+        ok, _event = apply_to_form(
+            form, operations.update_event, event, current_user, form.title.data, form.starts_on.data,
+            form.venue.data, form.language.data, form.dots_per_participant.data, form.max_dots_per_need.data,
+            form.results_hidden.data, form.allow_table_change.data,
+        )
+        if ok:
+            flash(_("Event saved."), "success")
+            return redirect(url_for("events.event", event_id=event.id))
+    status = 400 if form.errors or form.form_errors else 200
+    return render_template("events/edit_event.html", event=event, form=form), status
+
+
+@blueprint.post("/events/<int:event_id>/duplicate")
+@login_required
+def duplicate_event(event_id):
+    """A new draft event set up like this one; lands on it."""
+    event = _managed_event(event_id)
+    form = DuplicateForm()
+    if form.validate_on_submit():
+        ok, copy = apply_to_form(form, operations.duplicate_event, event, current_user, form.title.data)
+        if ok:
+            flash(_("This is the copy: check its date, venue and tables before opening it."), "success")
+            return redirect(url_for("events.event", event_id=copy.id))
+    flash(" ".join(form.form_errors) or _("The event could not be copied."), "error")
+    return redirect(url_for("events.event", event_id=event.id)), 303
+
+
+def _managed_theme(event_id, theme_id):
+    event = _managed_event(event_id)
+    theme = db.session.get(Theme, theme_id)
+    if theme is None or theme.event_id != event.id:
+        abort(404)
+    return event, theme
+
+
+@blueprint.route("/events/<int:event_id>/themes/<int:theme_id>", methods=["GET", "POST"])
+@login_required
+def edit_theme(event_id, theme_id):
+    event, theme = _managed_theme(event_id, theme_id)
+    form = ThemeForm(obj=theme)
+    if form.validate_on_submit():
+        ok, _theme = apply_to_form(form, operations.update_theme, theme, current_user, form.name.data,
+                                   form.colour.data, form.description.data)
+        if ok:
+            flash(_("Theme saved."), "success")
+            return redirect(url_for("events.event", event_id=event.id))
+    status = 400 if form.errors or form.form_errors else 200
+    return render_template("events/edit_theme.html", event=event, theme=theme, form=form), status
+
+
+@blueprint.post("/events/<int:event_id>/themes/<int:theme_id>/move")
+@login_required
+def move_theme(event_id, theme_id):
+    event, theme = _managed_theme(event_id, theme_id)
+    form = ButtonForm()
+    offset = {"up": -1, "down": 1}.get(request.form.get("direction"))
+    if offset is None:
+        abort(400)
+    if form.validate_on_submit():
+        apply_to_form(form, operations.move_theme, theme, current_user, offset)
+    return redirect(url_for("events.event", event_id=event.id) + f"#theme-{theme.id}")
+
+
+@blueprint.route("/events/<int:event_id>/tables/<int:table_id>", methods=["GET", "POST"])
+@login_required
+def edit_table(event_id, table_id):
+    """One table's name, theme, rules and facilitators."""
+    event = _managed_event(event_id)
+    table = db.session.get(WorkingTable, table_id)
+    if table is None or table.event.id != event.id:
+        abort(404)
+    form = TableSettingsForm(
+        name=table.name, theme_id=table.theme_id, dots_per_participant=table.dots_per_participant,
+        max_dots_per_need=table.max_dots_per_need, results_hidden=table.results_hidden,
+        facilitators=[account.id for account in table.facilitators],
+    )
+    form.theme_id.choices = [SelectChoice(theme.id, theme.name) for theme in event.themes]
+    form.facilitators.choices = [SelectChoice(account.id, account.name) for account in event.facilitators]
+    if form.validate_on_submit():
+        theme = next(theme for theme in event.themes if theme.id == form.theme_id.data)
+        chosen = [account for account in event.facilitators if account.id in form.facilitators.data]
+        ok, _table = apply_to_form(
+            form, update_table, table, current_user, form.name.data, theme, form.dots_per_participant.data,
+            form.max_dots_per_need.data, form.results_hidden.data, chosen,
+        )
+        if ok:
+            flash(_("Table saved."), "success")
+            return redirect(url_for("events.event", event_id=event.id))
+    status = 400 if form.errors or form.form_errors else 200
+    return render_template("events/edit_table.html", event=event, table=table, form=form), status
+
+
+@blueprint.post("/events/<int:event_id>/invites")
+@login_required
+def invite_facilitator(event_id):
+    """Make a one-time link for a new facilitator and show it once to the organizer."""
+    event = _managed_event(event_id)
+    form = InviteForm(prefix="invite")
+    if form.validate_on_submit():
+        config = current_app.config
+        ok, token = apply_to_form(form, accounts.invite_facilitator, config["SECRET_KEY"], event, current_user,
+                                  form.email.data, form.name.data, config["INVITE_VALID_HOURS"])
+        if ok:
+            base = public_base_url(config["PUBLIC_BASE_URL"], request.host_url, config["PORT"])
+            link = base + url_for("accounts.accept_invite", token=token)
+            return render_template("events/event.html", **_event_forms(event, invite_link=link))
+    return render_template("events/event.html", **_event_forms(event, invite_form=form)), 400
+
+
+@blueprint.post("/events/<int:event_id>/invites/<int:invite_id>/revoke")
+@login_required
+def revoke_invite(event_id, invite_id):
+    event = _managed_event(event_id)
+    form = ButtonForm()
+    if form.validate_on_submit():
+        ok, _nothing = apply_to_form(form, accounts.revoke_invite, event, current_user, invite_id)
+        if ok:
+            flash(_("Invitation revoked: its link no longer works."), "success")
+            return redirect(url_for("events.event", event_id=event.id))
+    flash(" ".join(form.form_errors) or _("The invitation could not be revoked."), "error")
+    return redirect(url_for("events.event", event_id=event.id)), 303
+
+
+@blueprint.post("/events/<int:event_id>/facilitators")
+@login_required
+def add_facilitator(event_id):
+    """Bring a facilitator who already has an account into the event."""
+    event = _managed_event(event_id)
+    form = ExistingFacilitatorForm(prefix="existing")
+    if form.validate_on_submit():
+        ok, account = apply_to_form(form, accounts.add_event_facilitator, event, current_user, form.email.data)
+        if ok:
+            flash(_("%(name)s is now a facilitator of this event.", name=account.name), "success")
+            return redirect(url_for("events.event", event_id=event.id))
+    return render_template("events/event.html", **_event_forms(event, existing_form=form)), 400

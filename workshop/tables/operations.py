@@ -91,3 +91,57 @@ def log_action(event, actor, action, table=None, need=None, **detail):
     db.session.add(entry)
     db.session.flush()
     return entry
+
+
+def add_table(theme, name, dots_per_participant=None, max_dots_per_need=None, results_hidden=None, facilitators=()):
+    """create_table, with results hidden until revealed when asked (by default
+    as the event says)."""
+    table = create_table(theme, name, dots_per_participant, max_dots_per_need, facilitators)
+    table.results_hidden = theme.event.results_hidden if results_hidden is None else bool(results_hidden)
+    db.session.flush()
+    return table
+
+
+def update_table(table, actor, name, theme, dots_per_participant, max_dots_per_need, results_hidden, facilitators):
+    """Change a table's name, theme, voting rules and facilitators.
+
+    The rules change freely until the first dot; after that the budget may not
+    drop below the dots any participant has already spent there (rules_locked).
+    The theme must be of the same event; the facilitators among the event's.
+    """
+    # Imported here so that this appended function leaves the module's head alone.
+    from sqlalchemy import func
+
+    from workshop.contributions.models import Dot
+    from workshop.core.errors import InvalidInput
+    from workshop.participants.models import Membership
+
+    event = table.event
+    if theme.event_id != event.id:
+        raise InvalidInput(code="theme_invalid")
+    facilitators = list(facilitators)
+    if any(account not in event.facilitators for account in facilitators):
+        raise InvalidInput(_l("Choose the table's facilitators among the event's."), code="facilitator_invalid")
+    dots = bounded_int(dots_per_participant, 1, 50, "dots_per_participant_invalid")
+    most = bounded_int(max_dots_per_need, 1, 50, "max_dots_per_need_invalid")
+    if db.session.scalar(select(Dot.id).where(Dot.table_id == table.id).limit(1)) is not None:
+        spent = db.session.scalar(select(func.max(Membership.dots_used)).where(Membership.table_id == table.id)) or 0
+        if dots < spent:
+            raise InvalidInput(
+                _l("Someone at this table has already used %(n)d dots: the budget cannot be lower than that.",
+                   n=spent),
+                code="rules_locked",
+            )
+    before = {"dots": table.dots_per_participant, "most": table.max_dots_per_need, "hidden": table.results_hidden}
+    table.name = required_text(name, 120, "name_required", _l("Give the table a name."))
+    table.theme = theme
+    table.dots_per_participant = dots
+    table.max_dots_per_need = most
+    table.results_hidden = bool(results_hidden)
+    table.facilitators = facilitators
+    after = {"dots": dots, "most": most, "hidden": table.results_hidden}
+    if after != before:
+        log_action(event, actor, "rules", table=table, **{"from": before, "to": after})
+        notifier.tally_changed(db.session, table.id)
+    db.session.flush()
+    return table
