@@ -13,13 +13,15 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, update
 
 from workshop.contributions.models import NEED_MAX_LENGTH, ClientAction, Dot, Need
-from workshop.contributions.state import my_state, need_payload
+from workshop.contributions.results import table_needs, table_root
+from workshop.contributions.state import my_state, my_state_message, need_payload, needs_changed
 from workshop.core.errors import (
     ActionIdReused,
     BudgetExceeded,
     InvalidInput,
     NeedCapReached,
     NoDotToWithdraw,
+    NotAllowed,
     NotFound,
     NotJoined,
     WrongPhase,
@@ -29,8 +31,6 @@ from workshop.extensions import db
 from workshop.participants.models import Membership
 from workshop.tables.models import Phase
 from workshop.tables.operations import bump_version
-
-CLIENT_ID_MAX_LENGTH = 64
 
 
 def normalise_need_text(raw):
@@ -87,35 +87,101 @@ def _membership(table, participant):
     membership = db.session.get(Membership, (participant.id, table.id))
     if membership is None:
         raise NotJoined()
+    if not table.event.is_open:
+        raise WrongPhase(_l("The event is not open: nothing can be posted or voted now."), code="event_not_open")
     return membership
 
 
 def _require_phase(table, phase):
     if table.phase is not phase:
         if phase is Phase.COLLECT:
-            raise WrongPhase(_l("New needs can be posted only while the table is collecting them."))
+            raise WrongPhase(_l("Needs can be posted or changed only while the table is collecting them."))
         raise WrongPhase(_l("Dots can be given or taken back only while the vote is open."))
 
 
-def _table_need(table, need_id):
-    need = db.session.get(Need, need_id) if isinstance(need_id, int) else None
-    if need is None or need.table_id != table.id:
+def _dot_group(table, need_id):
+    """The visible need a dot on need_id counts for, and the ids of its whole
+    group: a dot sent for a need merged meanwhile follows it into the merge."""
+    needs_by_id = {need.id: need for need in table_needs(table.id)}
+    need = needs_by_id.get(need_id) if isinstance(need_id, int) else None
+    if need is None:
         raise NotFound(_l("That need is not on this table."), code="need_not_found")
-    return need
+    root = table_root(need, needs_by_id)
+    if root.hidden:
+        raise NotFound(_l("That need has been removed by the facilitator."), code="need_hidden")
+    group = [other.id for other in needs_by_id.values() if table_root(other, needs_by_id).id == root.id]
+    return root, group
 
 
 @idempotent("post_need")
 def post_need(table, participant, text):
-    """Add a need to the table, on behalf of participant."""
+    """Add a need to the table, on behalf of participant (and of their organisation, if they gave one)."""
     _membership(table, participant)
     _require_phase(table, Phase.COLLECT)
-    need = Need(table_id=table.id, participant_id=participant.id, text=normalise_need_text(text))
+    need = Need(table_id=table.id, participant_id=participant.id, organisation_id=participant.organisation_id,
+                text=normalise_need_text(text))
     db.session.add(need)
     version = bump_version(table)
     payload = need_payload(need)
     notifier.emit(db.session, "need_added", {"v": version, "need": payload}, table_room(table.id))
+    # Every tab of this phone marks the need as its own.
+    my_state_message(table, participant.id)
     notifier.tally_changed(db.session, table.id)
     return {"v": version, "need": payload}
+
+
+@idempotent("edit_need")
+def edit_own_need(table, participant, need_id, text):
+    """Rewrite one of the participant's own needs, while the table collects."""
+    need = _own_need(table, participant, need_id)
+    need.text = normalise_need_text(text)
+    version = bump_version(table)
+    needs_changed(table)
+    return {"v": version, "need": need_payload(need)}
+
+
+@idempotent("delete_need")
+def delete_own_need(table, participant, need_id):
+    """Delete one of the participant's own needs, while the table collects.
+    Any dot still on it (from an earlier vote) goes back to its giver."""
+    need = _own_need(table, participant, need_id)
+    if db.session.scalar(select(func.count(Need.id)).where(Need.merged_into_id == need.id)):
+        raise InvalidInput(_l("The facilitator has merged other needs into this one: it can no longer be deleted."),
+                           code="need_has_merges")
+    dots = db.session.scalars(select(Dot).where(Dot.need_id == need.id)).all()
+    givers = set()
+    for dot in dots:
+        if dot.set_aside_by_id is None:
+            db.session.execute(
+                update(Membership)
+                .where(Membership.participant_id == dot.participant_id, Membership.table_id == table.id)
+                .values(dots_used=Membership.dots_used - 1)
+                .execution_options(synchronize_session=False)
+            )
+            givers.add(dot.participant_id)
+        db.session.delete(dot)
+    db.session.delete(need)
+    db.session.flush()
+    version = bump_version(table)
+    needs_changed(table)
+    for giver in givers | {participant.id}:
+        my_state_message(table, giver)
+    notifier.tally_changed(db.session, table.id)
+    return {"v": version, "deleted": need_id}
+
+
+def _own_need(table, participant, need_id):
+    _membership(table, participant)
+    _require_phase(table, Phase.COLLECT)
+    need = db.session.get(Need, need_id) if isinstance(need_id, int) else None
+    if need is None or need.table_id != table.id:
+        raise NotFound(_l("That need is not on this table."), code="need_not_found")
+    if need.participant_id != participant.id:
+        raise NotAllowed(_l("You can change only the needs you posted."), code="not_your_need")
+    if need.hidden or need.merged_into_id is not None:
+        raise InvalidInput(_l("The facilitator has already moderated this need: it can no longer be changed."),
+                           code="need_moderated")
+    return need
 
 
 @idempotent("cast_dot")
@@ -123,7 +189,7 @@ def cast_dot(table, participant, need_id):
     """Spend one of participant's dots on a need of the table."""
     membership = _membership(table, participant)
     _require_phase(table, Phase.VOTE)
-    need = _table_need(table, need_id)
+    need, group = _dot_group(table, need_id)
     spent = db.session.execute(
         update(Membership)
         .where(
@@ -139,7 +205,9 @@ def cast_dot(table, participant, need_id):
     # The counter update above holds the participant's row, so this count
     # cannot race with another dot of theirs.
     on_need = db.session.scalar(
-        select(func.count(Dot.id)).where(Dot.participant_id == participant.id, Dot.need_id == need.id)
+        select(func.count(Dot.id)).where(
+            Dot.participant_id == participant.id, Dot.need_id.in_(group), Dot.set_aside_by_id.is_(None)
+        )
     )
     if on_need >= table.max_dots_per_need:
         raise NeedCapReached()
@@ -152,9 +220,11 @@ def withdraw_dot(table, participant, need_id):
     """Take back one of participant's dots from a need, freeing it for another."""
     membership = _membership(table, participant)
     _require_phase(table, Phase.VOTE)
-    need = _table_need(table, need_id)
+    need, group = _dot_group(table, need_id)
     dot = db.session.scalar(
-        select(Dot).where(Dot.participant_id == participant.id, Dot.need_id == need.id).order_by(Dot.id.desc())
+        select(Dot)
+        .where(Dot.participant_id == participant.id, Dot.need_id.in_(group), Dot.set_aside_by_id.is_(None))
+        .order_by(Dot.id.desc())
     )
     if dot is None:
         raise NoDotToWithdraw()

@@ -6,12 +6,13 @@ the same answer.
 """
 
 from flask_babel import lazy_gettext as _l
+from flask_login import current_user
 
-from workshop.contributions import operations
+from workshop.contributions import merging, moderation, operations
 from workshop.core.errors import InvalidInput
 from workshop.core.sockets import client_action_id, integer_field, socket_action
 from workshop.extensions import socketio
-from workshop.tables.connections import connected_participant, connected_table
+from workshop.tables.connections import connected_console, connected_participant, connected_table
 
 
 @socketio.on("post_need")
@@ -19,8 +20,6 @@ from workshop.tables.connections import connected_participant, connected_table
 def on_post_need(payload):
     """A phone posts a need. Payload: {"id": action id, "text": 1-280 characters}.
     Answers {"ok": true, "v", "need": {"id", "text", "at"}}."""
-    if not isinstance(payload.get("text"), str):
-        raise InvalidInput(_l("Write the need as text."), code="text_invalid")
     return operations.post_need(
         connected_table(), connected_participant(), payload["text"], client_id=client_action_id(payload)
     )
@@ -45,3 +44,55 @@ def on_withdraw_dot(payload):
         connected_table(), connected_participant(), integer_field(payload, "need"),
         client_id=client_action_id(payload),
     )
+
+
+@socketio.on("edit_need")
+@socket_action()
+def on_edit_need(payload):
+    """A phone rewrites one of its own needs while the table collects.
+    Payload: {"id": action id, "need": need id, "text": new text}. Answers {"ok": true, "v", "need"}."""
+    return operations.edit_own_need(
+        connected_table(), connected_participant(), integer_field(payload, "need"), payload.get("text"),
+        client_id=client_action_id(payload),
+    )
+
+
+@socketio.on("delete_need")
+@socket_action()
+def on_delete_need(payload):
+    """A phone deletes one of its own needs while the table collects.
+    Payload: {"id": action id, "need": need id}. Answers {"ok": true, "v", "deleted"}."""
+    return operations.delete_own_need(
+        connected_table(), connected_participant(), integer_field(payload, "need"),
+        client_id=client_action_id(payload),
+    )
+
+
+# -- the facilitator console ---------------------------------------------------
+
+MODERATION = {
+    "hide": lambda table, need, payload: moderation.hide_need(table, current_user, need),
+    "unhide": lambda table, need, payload: moderation.unhide_need(table, current_user, need),
+    "pin": lambda table, need, payload: moderation.pin_need(table, current_user, need, True),
+    "unpin": lambda table, need, payload: moderation.pin_need(table, current_user, need, False),
+    "correct": lambda table, need, payload: moderation.correct_need(table, current_user, need, payload.get("text")),
+    "unmerge": lambda table, need, payload: merging.unmerge_need(table, current_user, need),
+    "merge": lambda table, need, payload: merging.merge_needs(
+        table, current_user, need, merging.table_need(table, integer_field(payload, "into"))
+    ),
+}
+
+
+@socketio.on("moderate")
+@socket_action()
+def on_moderate(payload):
+    """The console moderating a need. Payload: {"action": "hide" | "unhide" |
+    "pin" | "unpin" | "correct" (with "text") | "merge" (with "into": the
+    need it merges into) | "unmerge", "need": need id}. Answers {"ok": true, "v"};
+    the table's clients get the new "needs" list."""
+    action = MODERATION.get(payload.get("action"))
+    if action is None:
+        raise InvalidInput(_l("Unknown moderation action."), code="action_invalid")
+    table = connected_console()
+    action(table, merging.table_need(table, integer_field(payload, "need")), payload)
+    return {"v": table.version}

@@ -4,13 +4,17 @@ A snapshot is sent when a client connects or asks to resynchronise; the
 broadcasts in between carry only what changed, each with the table version.
 """
 
+from collections import defaultdict
+
 from sqlalchemy import func, select
 
 from workshop.contributions.models import Dot, Need
-from workshop.contributions.results import ranking, total_live_dots
-from workshop.core.notify import console_room, phones_room, projector_room
+from workshop.contributions.results import ranking, table_needs, table_root, total_live_dots
+from workshop.core.notify import console_room, notifier, participant_room, phones_room, projector_room
+from workshop.events.models import Organisation
 from workshop.extensions import db
 from workshop.participants.models import Membership
+from workshop.tables.facilitation import timer_state
 from workshop.tables.models import Phase, WorkingTable
 from workshop.tables.presence import presence
 
@@ -21,24 +25,93 @@ from workshop.tables.presence import presence
 PHONE, PROJECTOR, CONSOLE = "phone", "projector", "console"
 
 
-def need_payload(need):
-    return {"id": need.id, "text": need.text, "at": need.created_at.isoformat()}
+def need_payload(need, organisation_names=None):
+    """A need as everyone sees it."""
+    names = organisation_names if organisation_names is not None else _organisation_names([need])
+    return {
+        "id": need.id,
+        "text": need.text,
+        "at": need.created_at.isoformat(),
+        "pinned": need.pinned,
+        "organisation": names.get(need.organisation_id),
+    }
+
+
+def console_need_payload(need, organisation_names):
+    """A need as the facilitator's console sees it, moderation state included."""
+    return {
+        **need_payload(need, organisation_names),
+        "hidden": need.hidden,
+        "merged_into": need.merged_into_id,
+        "original": need.original_text,
+    }
+
+
+def _organisation_names(needs):
+    ids = {need.organisation_id for need in needs if need.organisation_id is not None}
+    if not ids:
+        return {}
+    rows = db.session.execute(select(Organisation.id, Organisation.name).where(Organisation.id.in_(ids)))
+    return dict(rows.all())
+
+
+def visible_needs(table):
+    """The needs phones and the projector show: not hidden, not merged into another."""
+    needs = db.session.scalars(
+        select(Need)
+        .where(Need.table_id == table.id, Need.hidden.is_(False), Need.merged_into_id.is_(None))
+        .order_by(Need.id)
+    ).all()
+    names = _organisation_names(needs)
+    return [need_payload(need, names) for need in needs]
+
+
+def console_needs(table):
+    needs = db.session.scalars(select(Need).where(Need.table_id == table.id).order_by(Need.id)).all()
+    names = _organisation_names(needs)
+    return [console_need_payload(need, names) for need in needs]
+
+
+def needs_changed(table):
+    """Record the broadcast of the table's needs after moderation (a hide, a
+    merge, a correction, a pin, a participant's edit): the whole list, which
+    is short, to each audience as far as it may see it. Call after bump_version."""
+    public = {"v": table.version, "needs": visible_needs(table)}
+    notifier.emit(db.session, "needs", public, phones_room(table.id))
+    notifier.emit(db.session, "needs", public, projector_room(table.id))
+    notifier.emit(db.session, "needs", {"v": table.version, "needs": console_needs(table)}, console_room(table.id))
+
+
+def my_state_message(table, participant_id):
+    """Record the broadcast of one participant's own state to all their tabs."""
+    membership = db.session.get(Membership, (participant_id, table.id))
+    if membership is None:
+        return
+    db.session.refresh(membership)
+    notifier.emit(db.session, "me", {"v": table.version, "me": my_state(table, membership)},
+                  participant_room(participant_id))
 
 
 def my_state(table, membership):
-    """One participant's own state at the table: budget, dots, needs."""
+    """One participant's own state at the table: budget, live dots, needs."""
     my_dots = db.session.execute(
         select(Dot.need_id, func.count(Dot.id))
-        .where(Dot.participant_id == membership.participant_id, Dot.table_id == table.id)
+        .where(Dot.participant_id == membership.participant_id, Dot.table_id == table.id,
+               Dot.set_aside_by_id.is_(None))
         .group_by(Dot.need_id)
     )
     my_needs = db.session.scalars(
         select(Need.id).where(Need.participant_id == membership.participant_id, Need.table_id == table.id)
     )
+    # Dots on a merged need show on the need it was merged into.
+    needs_by_id = {need.id: need for need in table_needs(table.id)}
+    dots = defaultdict(int)
+    for need_id, count in my_dots:
+        dots[str(table_root(needs_by_id[need_id], needs_by_id).id)] += count
     return {
         "budget": table.dots_per_participant,
         "left": table.dots_per_participant - membership.dots_used,
-        "dots": {str(need_id): count for need_id, count in my_dots},
+        "dots": dict(dots),
         "needs": list(my_needs),
     }
 
@@ -53,6 +126,9 @@ def table_info(table):
         "event": table.event.title,
         "budget": table.dots_per_participant,
         "max_per_need": table.max_dots_per_need,
+        "results_hidden": table.results_hidden,
+        "revealed": table.results_revealed,
+        "allow_table_change": table.event.allow_table_change,
     }
 
 
@@ -68,12 +144,12 @@ def shows_ranking(table, audience):
 
 def table_snapshot(table, audience, membership=None):
     """Everything a client needs to draw the table from scratch."""
-    needs = db.session.scalars(select(Need).where(Need.table_id == table.id).order_by(Need.id))
     snapshot = {
         "v": table.version,
         "table": table_info(table),
         "phase": table.phase.value,
-        "needs": [need_payload(need) for need in needs],
+        "timer": timer_state(table),
+        "needs": console_needs(table) if audience == CONSOLE else visible_needs(table),
         "ranking": ranking(table) if shows_ranking(table, audience) else None,
         "me": my_state(table, membership) if membership is not None else None,
     }

@@ -5,7 +5,9 @@ event knows its table and participant without trusting the client to say.
 """
 
 from flask import session
+from flask_login import current_user
 
+from workshop.core.access import can_run_table, require
 from workshop.core.errors import NotAllowed, NotFound
 from workshop.extensions import db
 from workshop.participants.models import Participant
@@ -48,3 +50,13 @@ def connected_screen():
     if connection()["view"] not in SCREEN_VIEWS:
         raise NotAllowed()
     return connected_table()
+
+
+def connected_console():
+    """The table this facilitator console runs, checked against the account
+    on every event (a facilitator taken off the table loses it at once)."""
+    if connection()["view"] != "console":
+        raise NotAllowed()
+    table = connected_table()
+    require(can_run_table(current_user, table))
+    return table

@@ -78,6 +78,12 @@ class WorkingTable(db.Model):
     def event(self):
         return self.theme.event
 
+    def clear_timer(self):
+        """No timer: each phase starts without one."""
+        self.timer_duration_s = 0
+        self.timer_banked_s = 0
+        self.timer_started_at = None
+
     def timer_remaining(self, now):
         """Seconds left on the phase timer at `now` (negative once overrun), or None without a timer."""
         if not self.timer_duration_s:

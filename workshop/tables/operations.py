@@ -65,9 +65,11 @@ def change_phase(table, actor, phase, expected=None):
         raise WrongPhase(_l("Another facilitator has just changed the phase. Check the current one."),
                          code="phase_changed")
     table.move_to(phase)
+    table.clear_timer()
     log_action(table.event, actor, "phase", table=table, **{"from": previous.value, "to": phase.value})
     version = bump_version(table)
-    notifier.emit(db.session, "phase", {"v": version, "phase": table.phase.value}, table_room(table.id))
+    notifier.emit(db.session, "phase", {"v": version, "phase": table.phase.value, "timer": None},
+                  table_room(table.id))
     notifier.tally_changed(db.session, table.id)
     return table
 

@@ -22,11 +22,11 @@ from workshop.extensions import db, socketio
 from workshop.participants.devices import device_digest, read_device_token
 from workshop.participants.models import Membership
 from workshop.participants.operations import join_table
-from workshop.tables import operations
+from workshop.tables import facilitation, operations
 from workshop.tables.connections import (
     PHONE_VIEW,
     SCREEN_VIEWS,
-    connected_screen,
+    connected_console,
     connected_table,
     connection,
     remember_connection,
@@ -122,8 +122,7 @@ def on_set_phase(payload):
     Payload: {"from": the phase the console shows, "phase": the phase to move
     to}; refused with "phase_changed" if the table is no longer in "from"
     (another console moved it first)."""
-    table = connected_screen()
-    require(can_run_table(current_user, table))
+    table = connected_console()
     phase = _phase_field(payload, "phase")
     expected = _phase_field(payload, "from") if "from" in payload else None
     operations.change_phase(table, current_user, phase, expected=expected)
@@ -135,3 +134,37 @@ def _phase_field(payload, name):
         return Phase(payload.get(name))
     except ValueError:
         raise InvalidInput(_l("Unknown phase."), code="phase_invalid") from None
+
+
+@socketio.on("timer")
+@socket_action()
+def on_timer(payload):
+    """The console driving the phase timer. Payload: {"action": "start", "seconds": n}
+    | {"action": "pause"} | {"action": "resume"} | {"action": "extend", "seconds": n}.
+    Everyone at the table then gets a "timer" message."""
+    table = connected_console()
+    action = payload.get("action")
+    if action == "start":
+        facilitation.start_timer(table, current_user, payload.get("seconds"))
+    elif action == "pause":
+        facilitation.pause_timer(table, current_user)
+    elif action == "resume":
+        facilitation.resume_timer(table, current_user)
+    elif action == "extend":
+        facilitation.extend_timer(table, current_user, payload.get("seconds"))
+    else:
+        raise InvalidInput(_l("Unknown timer action."), code="timer_action_invalid")
+    return {"v": table.version, "timer": facilitation.timer_state(table)}
+
+
+@socketio.on("reveal")
+@socket_action()
+def on_reveal(payload):
+    """The console revealing (or hiding again) results kept hidden until revealed.
+    Payload: {"revealed": true | false}."""
+    revealed = payload.get("revealed", True)
+    if not isinstance(revealed, bool):
+        raise InvalidInput(_l("Say whether to reveal: true or false."), code="revealed_invalid")
+    table = connected_console()
+    facilitation.reveal_results(table, current_user, revealed)
+    return {"v": table.version, "revealed": table.results_revealed}
