@@ -1,7 +1,7 @@
 """The live plenary: each theme ranked across its tables, for the event's organizers only."""
 
 import pytest
-from sqlalchemy import update
+from sqlalchemy import func, select, update
 
 from tests.conftest import login, set_phase
 from tests.contributions.test_live_table import wait_for
@@ -235,3 +235,62 @@ def test_the_event_projector_takes_its_rotation_and_theme_from_the_query(world, 
     chosen = http.get(f"/organize/events/{event.id}/plenary/screen?theme={theme_id}").get_data(as_text=True)
     assert f'data-theme="{theme_id}"' in chosen
     assert http.get(f"/organize/events/{event.id}/plenary/screen?theme={theme_id + 100}").status_code == 404
+
+
+def test_an_organizer_merges_a_need_across_tables_and_splits_it_again(world, app, database, assembly):
+    organizer, event, consoles = assembly
+    anna, (buses,) = needs_posted(world, event.tables[0], "Buses after 21:00")
+    bruno, (night_buses, benches) = needs_posted(world, event.tables[1], "Night buses", "Benches")
+    for console in consoles[:2]:
+        set_phase(console, "vote")
+    assert anna.dot(buses)["ok"] and bruno.dot(night_buses)["ok"]
+    dashboard = plenary(app, organizer, event.id)
+    dashboard.received()
+
+    ack = dashboard.emit("merge", {"source": night_buses, "target": buses})
+
+    assert ack == {"ok": True}
+    merged = wait_for(dashboard, "plenary", lambda message: len(theme_entries(message)) == 2)
+    top = theme_entries(merged)[0]
+    assert (top["id"], top["dots"], top["table_count"]) == (buses, 2, 2)
+    assert [member["id"] for member in top["theme_merged"]] == [night_buses]
+    assert database.scalar(select(Need.theme_merged_into_id).where(Need.id == night_buses)) == buses
+
+    assert dashboard.emit("unmerge", {"need": night_buses}) == {"ok": True}
+    split = wait_for(dashboard, "plenary", lambda message: len(theme_entries(message)) == 3)
+    assert {entry["id"]: entry["dots"] for entry in theme_entries(split)} == {buses: 1, night_buses: 1, benches: 0}
+    assert database.scalar(select(Need.theme_merged_into_id).where(Need.id == night_buses)) is None
+
+
+def test_a_merge_the_rules_refuse_is_answered_with_its_code(world, app, database, assembly):
+    organizer, event, _consoles = assembly
+    _anna, (buses, benches) = needs_posted(world, event.tables[0], "Buses", "Benches")
+    _carla, (shade,) = needs_posted(world, event.tables[2], "Shade")
+    dashboard = plenary(app, organizer, event.id)
+
+    same_table = dashboard.emit("merge", {"source": benches, "target": buses})
+    other_theme = dashboard.emit("merge", {"source": shade, "target": buses})
+    missing = dashboard.emit("merge", {"source": 999999, "target": buses})
+    not_merged = dashboard.emit("unmerge", {"need": buses})
+    bad = dashboard.emit("merge", {"source": "1", "target": buses})
+
+    assert same_table["error"]["code"] == "merge_same_table"
+    assert other_theme["error"]["code"] == "merge_other_theme"
+    assert missing["error"]["code"] == "need_not_found"
+    assert not_merged["error"]["code"] == "need_not_merged"
+    assert bad["error"]["code"] == "source_invalid"
+    assert database.scalar(select(func.count(Need.id)).where(Need.theme_merged_into_id.is_not(None))) == 0
+
+
+def test_an_organizer_of_another_event_cannot_merge_its_needs(world, app, database, assembly):
+    _organizer, event, _consoles = assembly
+    _anna, (buses,) = needs_posted(world, event.tables[0], "Buses")
+    _bruno, (night_buses,) = needs_posted(world, event.tables[1], "Night buses")
+    other_organizer = world.account("other@example.org", name="Olga")
+    other_event = world.event(organizer=other_organizer)
+    their_dashboard = plenary(app, other_organizer, other_event.id)
+
+    ack = their_dashboard.emit("merge", {"source": night_buses, "target": buses})
+
+    assert ack["ok"] is False and ack["error"]["code"] == "need_not_found"
+    assert database.scalar(select(Need.theme_merged_into_id).where(Need.id == night_buses)) is None

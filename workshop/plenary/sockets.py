@@ -10,10 +10,12 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_socketio import ConnectionRefusedError, join_room
 
+from workshop.contributions import merging
+from workshop.contributions.models import Need
 from workshop.core.access import can_manage_event, require
 from workshop.core.errors import DomainError, InvalidInput, NotAllowed, NotFound
 from workshop.core.notify import PLENARY_NAMESPACE, event_room
-from workshop.core.sockets import socket_action
+from workshop.core.sockets import integer_field, socket_action
 from workshop.events.models import Event
 from workshop.extensions import db, socketio
 from workshop.plenary.state import plenary_snapshot
@@ -69,3 +71,31 @@ def on_sync(payload):
     """A plenary client asking for a fresh snapshot (after a gap, or on demand).
     Payload: {}. Answers {"ok": true, "snapshot": {...}}."""
     return {"snapshot": plenary_snapshot(connected_event())}
+
+
+def _need(payload, name):
+    need = db.session.get(Need, integer_field(payload, name))
+    if need is None:
+        raise NotFound(_l("That need does not exist (any more)."), code="need_not_found")
+    return need
+
+
+@socketio.on("merge", namespace=PLENARY_NAMESPACE)
+@socket_action()
+def on_merge(payload):
+    """The dashboard merging a need into the same need raised at another table
+    of its theme. Payload: {"source": need id, "target": need id}. The new
+    ranking arrives with the next coalesced `plenary` update."""
+    event = connected_event()
+    merging.merge_across_tables(event, current_user, _need(payload, "source"), _need(payload, "target"))
+    return {}
+
+
+@socketio.on("unmerge", namespace=PLENARY_NAMESPACE)
+@socket_action()
+def on_unmerge(payload):
+    """The dashboard splitting a need merged at the plenary off again.
+    Payload: {"need": the merged need's id}."""
+    event = connected_event()
+    merging.unmerge_across_tables(event, current_user, _need(payload, "need"))
+    return {}
