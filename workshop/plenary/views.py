@@ -10,7 +10,7 @@ from workshop.extensions import db
 blueprint = Blueprint("plenary", __name__, url_prefix="/organize")
 
 DEFAULT_ROTATION_S = 20
-MIN_ROTATION_S, MAX_ROTATION_S = 5, 600
+MIN_ROTATION_S, MAX_ROTATION_S = 2, 600
 
 
 def _managed_event(event_id):
