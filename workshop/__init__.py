@@ -50,6 +50,8 @@ def _init_extensions(app):
     from workshop.contributions.state import table_tallies
     from workshop.core.web import select_locale
     from workshop.participants import sockets as _participant_sockets  # noqa: F401
+    from workshop.plenary import sockets as _plenary_sockets  # noqa: F401
+    from workshop.plenary.state import plenary_tallies
     from workshop.tables import sockets as _table_sockets  # noqa: F401
 
     db.init_app(app)
@@ -72,7 +74,7 @@ def _init_extensions(app):
         ping_interval=20,
         ping_timeout=20,
     )
-    notifier.init_app(app, socketio, [table_tallies])
+    notifier.init_app(app, socketio, [table_tallies, plenary_tallies])
 
 
 def _register_blueprints(app):
@@ -84,13 +86,14 @@ def _register_blueprints(app):
     from workshop.events.organisation_views import blueprint as organisations
     from workshop.events.views import blueprint as events
     from workshop.participants.views import blueprint as participants
+    from workshop.plenary.views import blueprint as plenary
     from workshop.tables.views import blueprint as tables
 
     @login_manager.user_loader
     def load_account(account_id):
         return db.session.get(Account, int(account_id)) if account_id.isdigit() else None
 
-    for blueprint in (core, accounts, events, organisations, participants, tables):
+    for blueprint in (core, accounts, events, organisations, participants, tables, plenary):
         app.register_blueprint(blueprint)
     accounts_cli.register(app)
     register_error_handlers(app)

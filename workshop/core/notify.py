@@ -46,8 +46,13 @@ def phones_room(table_id):
 
 
 def event_room(event_id):
-    """The plenary of an event: its dashboard and its event projector."""
+    """The plenary of an event: its dashboard and its event projector (in PLENARY_NAMESPACE)."""
     return f"event:{event_id}"
+
+
+# Plenary clients connect on their own namespace: Socket.IO allows one
+# connect handler per namespace, and the default one opens table connections.
+PLENARY_NAMESPACE = "/plenary"
 
 
 def participant_room(participant_id):
@@ -66,7 +71,8 @@ class Notifier:
 
     def init_app(self, app, socketio, tally_builders):
         """Bind to the app. Each tally builder takes the set of changed table
-        ids and returns a list of (event name, room, payload) to send."""
+        ids and returns a list of (event name, room, payload[, namespace]) to
+        send; the namespace defaults to "/"."""
         self.app = app
         self.socketio = socketio
         self.interval = app.config["TALLY_INTERVAL_S"]
@@ -97,14 +103,14 @@ class Notifier:
         session.info.pop(_PENDING, None)
         session.info.pop(_PENDING_TALLIES, None)
 
-    def send_now(self, event_name, payload, room):
+    def send_now(self, event_name, payload, room, namespace="/"):
         """Send outside any transaction (presence, direct answers). Never raises:
         a failed broadcast must not undo or hide a committed change, and every
         client resynchronises from the database when it reconnects."""
         if self.socketio is None:
             return
         try:
-            self.socketio.emit(event_name, payload, to=room)
+            self.socketio.emit(event_name, payload, to=room, namespace=namespace)
         except Exception:
             log.exception("broadcast of %s to %s failed", event_name, room)
 
@@ -142,8 +148,8 @@ class Notifier:
                     log.exception("tally builder %s failed for tables %s", builder.__name__, sorted(dirty))
                     db.session.rollback()
             db.session.remove()  # end the read before any send can yield
-        for event_name, room, payload in messages:
-            self.send_now(event_name, payload, room)
+        for event_name, room, payload, *namespace in messages:
+            self.send_now(event_name, payload, room, *namespace)
 
 
 notifier = Notifier()

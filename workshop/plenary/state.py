@@ -1,0 +1,88 @@
+"""What the plenary is shown: the event's snapshot, and its coalesced updates.
+
+Every figure comes from workshop/contributions/results.py, the one place
+rankings and counts are made, so the plenary can never disagree with a
+table's projector or with an export.
+"""
+
+from sqlalchemy import func, select
+
+from workshop.contributions.models import Need
+from workshop.contributions.results import theme_ranking, total_live_dots
+from workshop.core.notify import PLENARY_NAMESPACE, event_room
+from workshop.events.models import Event, Theme
+from workshop.extensions import db
+from workshop.participants.models import Participant
+from workshop.tables.models import WorkingTable
+
+
+def plenary_snapshot(event):
+    """Everything the dashboard and the event projector draw, from scratch:
+    the event, each theme (in theme order) with its ranking across its tables
+    and its tables' phases, and the event's live counters."""
+    themes = []
+    for theme in event.themes:
+        names = {table.id: table.name for table in theme.tables}
+        themes.append({
+            "id": theme.id,
+            "name": theme.name,
+            "colour": theme.colour,
+            "position": theme.position,
+            "ranking": _with_merge_details(theme_ranking(theme), names),
+            "tables": [{"id": table.id, "name": table.name, "phase": table.phase.value} for table in theme.tables],
+        })
+    return {
+        "event": {"id": event.id, "title": event.title, "status": event.status.value},
+        "themes": themes,
+        "counters": _counters(event, themes),
+    }
+
+
+def _with_merge_details(ranking, table_names):
+    """Add what the merge controls need to each entry: its own table ("table",
+    where the need was posted) and the needs of other tables merged into it at
+    the plenary ("theme_merged", each {"id", "text", "table"}), which can be
+    split off again."""
+    ids = {entry["id"] for entry in ranking} | {merged for entry in ranking for merged in entry["merged"]}
+    needs = {need.id: need for need in db.session.scalars(select(Need).where(Need.id.in_(ids)))} if ids else {}
+    for entry in ranking:
+        own_table = needs[entry["id"]].table_id
+        entry["table"] = {"id": own_table, "name": table_names.get(own_table, "")}
+        entry["theme_merged"] = [
+            {"id": member.id, "text": member.text, "table": table_names.get(member.table_id, "")}
+            for member in (needs[merged] for merged in entry["merged"])
+            if member.theme_merged_into_id is not None
+        ]
+    return ranking
+
+
+def _counters(event, themes):
+    participants, organisations = db.session.execute(
+        select(func.count(Participant.id), func.count(Participant.organisation_id.distinct()))
+        .where(Participant.event_id == event.id)
+    ).one()
+    return {
+        "participants": participants,
+        "organisations": organisations,
+        # The entries of the themes' rankings are the event's visible root
+        # needs, as the plenary counts them (a need merged into another, at
+        # its table or across tables, counts once).
+        "needs": sum(len(theme["ranking"]) for theme in themes),
+        "dots": total_live_dots([table.id for table in event.tables]),
+    }
+
+
+def plenary_tallies(table_ids):
+    """The coalesced plenary updates (a notifier tally builder): one fresh
+    snapshot per event that has a changed table, to that event's room in the
+    plenary namespace, however many dots changed since the last flush."""
+    event_ids = db.session.scalars(
+        select(Theme.event_id).join(WorkingTable, WorkingTable.theme_id == Theme.id)
+        .where(WorkingTable.id.in_(list(table_ids))).distinct().order_by(Theme.event_id)
+    ).all()
+    messages = []
+    for event_id in event_ids:
+        event = db.session.get(Event, event_id)
+        if event is not None:
+            messages.append(("plenary", event_room(event_id), plenary_snapshot(event), PLENARY_NAMESPACE))
+    return messages
