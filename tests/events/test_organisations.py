@@ -13,8 +13,10 @@ REGISTRY = "/organize/organisations/"
 
 
 def logged_in_organizer(world, client, email="anna@example.org"):
+    """An organizer logged in, reading the pages in English (the messages checked below)."""
     account = world.account(email=email)
     login(client, email)
+    client.get("/lang/en")
     return account
 
 
