@@ -4,6 +4,9 @@ from sqlalchemy import select
 
 from tests.conftest import Client
 from workshop.contributions.models import NEED_MAX_LENGTH, Need
+from workshop.core.database import unit_of_work
+from workshop.extensions import db
+from workshop.tables.models import WorkingTable
 
 HOSTILE = '<script>alert("x")</script> & <img src=x onerror=alert(1)>'
 
@@ -17,7 +20,11 @@ def test_a_need_with_markup_is_stored_as_text_and_rendered_escaped(world, databa
     # The pages render needs with textContent; the server-rendered parts escape too.
     projector = world.screen(table, organizer)
     assert projector.received("snapshot")[0]["needs"][0]["text"] == HOSTILE
+    # Names organizers type are rendered by the server: escaped there.
+    with app.app_context(), unit_of_work():
+        db.session.get(WorkingTable, table.id).name = HOSTILE
     page = phone.http.get(f"/j/{table.join_code}").get_data(as_text=True)
+    assert "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;" in page
     assert "<script>alert" not in page
     assert "Content-Security-Policy" in phone.http.get("/").headers
     assert "script-src 'self'" in phone.http.get("/").headers["Content-Security-Policy"]

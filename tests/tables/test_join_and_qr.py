@@ -4,9 +4,12 @@ import re
 
 import numpy
 import zxingcpp
+from sqlalchemy import func, select
 
 from tests.conftest import PASSWORD, login
 from workshop.core.network import is_loopback_host, public_base_url
+from workshop.extensions import db, socketio
+from workshop.participants.models import Participant
 from workshop.tables.join_codes import normalise_join_code
 
 
@@ -94,5 +97,13 @@ def test_an_unknown_join_code_gives_a_clear_page_not_a_500(client):
 def test_a_forged_device_cookie_is_replaced_and_refused_on_the_socket(world, app, client):
     table = world.table()
     client.set_cookie(app.config["DEVICE_COOKIE_NAME"], "forged.value")
+    # A socket opened with only the forged cookie is refused, and nobody joins.
+    forged = socketio.test_client(app, flask_test_client=client, auth={"table": table.join_code, "view": "phone"})
+    assert not forged.is_connected()
+    with app.app_context():
+        assert db.session.scalar(select(func.count(Participant.id))) == 0
+    # The join page replaces the forged cookie with a good one.
     client.get(f"/j/{table.join_code}")
     assert client.get_cookie(app.config["DEVICE_COOKIE_NAME"]).value != "forged.value"
+    honest = socketio.test_client(app, flask_test_client=client, auth={"table": table.join_code, "view": "phone"})
+    assert honest.is_connected()

@@ -14,7 +14,7 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp
 
-from workshop.events.models import EventStatus
+from workshop.events.models import COLOUR_PATTERN, EventStatus
 
 LANGUAGE_CHOICES = [SelectChoice("it", "Italiano"), SelectChoice("en", "English")]
 
@@ -36,7 +36,7 @@ class ThemeForm(FlaskForm):
     name = StringField(_l("Theme"), validators=[DataRequired(), Length(max=120)])
     colour = StringField(
         _l("Colour"), default="#1f5fa8",
-        validators=[DataRequired(), Regexp(r"^#[0-9a-fA-F]{6}$", message=_l("Pick a colour such as #1f5fa8."))],
+        validators=[DataRequired(), Regexp(COLOUR_PATTERN, message=_l("Pick a colour such as #1f5fa8."))],
     )
     description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=2000)])
 

@@ -1,6 +1,7 @@
 """Events (one meeting), their themes, and the organisations that take part."""
 
 import enum
+import re
 from datetime import date, datetime
 
 from sqlalchemy import CheckConstraint, Column, ForeignKey, String, Text
@@ -22,6 +23,10 @@ class EventStatus(enum.StrEnum):
 
 
 STATUS_ORDER = list(EventStatus)
+
+COLOUR_PATTERN = re.compile(r"^#[0-9a-fA-F]{6}$")
+# The languages an event's minutes can be written in.
+EVENT_LANGUAGES = ("it", "en")
 
 
 class OrganisationKind(enum.StrEnum):
@@ -58,7 +63,7 @@ event_organisation = db.Table(
 class Event(db.Model):
     __tablename__ = "event"
     __table_args__ = (
-        CheckConstraint("language IN ('it', 'en')", name="language"),
+        CheckConstraint(f"language IN {EVENT_LANGUAGES!r}", name="language"),
         CheckConstraint("dots_per_participant BETWEEN 1 AND 50", name="dots_per_participant"),
         CheckConstraint("max_dots_per_need BETWEEN 1 AND 50", name="max_dots_per_need"),
     )

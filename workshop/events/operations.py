@@ -1,22 +1,17 @@
 """Creating events and their themes."""
 
-import re
-
 from flask_babel import lazy_gettext as _l
 
 from workshop.core.errors import InvalidInput
 from workshop.core.validation import bounded_int, required_text
-from workshop.events.models import Event, EventStatus, Theme
+from workshop.events.models import COLOUR_PATTERN, EVENT_LANGUAGES, Event, EventStatus, Theme
 from workshop.extensions import db
-
-COLOUR_PATTERN = re.compile(r"^#[0-9a-fA-F]{6}$")
-LANGUAGES = ("it", "en")
 
 
 def create_event(organizer, title, starts_on=None, venue=None, language="it",
                  dots_per_participant=3, max_dots_per_need=1):
     """A new event, organised by `organizer`."""
-    if language not in LANGUAGES:
+    if language not in EVENT_LANGUAGES:
         raise InvalidInput(code="language_invalid")
     event = Event(
         title=required_text(title, 200, "title_required", _l("Give the event a title.")),
@@ -66,7 +61,7 @@ def update_event(event, actor, title, starts_on=None, venue=None, language="it",
 
     Tables already created keep their own rules: each is changed on its own page.
     """
-    if language not in LANGUAGES:
+    if language not in EVENT_LANGUAGES:
         raise InvalidInput(code="language_invalid")
     event.title = required_text(title, 200, "title_required", _l("Give the event a title."))
     event.starts_on = starts_on

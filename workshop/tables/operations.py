@@ -2,9 +2,8 @@
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 
-from workshop.core.errors import WrongPhase
+from workshop.core.errors import InvalidInput, WrongPhase
 from workshop.core.notify import notifier, table_room
 from workshop.core.validation import bounded_int, required_text
 from workshop.extensions import db
@@ -40,7 +39,8 @@ def _unused_join_code():
         code = new_join_code()
         if db.session.scalar(select(WorkingTable.id).where(WorkingTable.join_code == code)) is None:
             return code
-    raise IntegrityError("no free join code found", None, None)
+    # Only reachable if the code space were nearly full (about 10^9 codes).
+    raise InvalidInput(_l("No free join code could be found. Try again."), code="join_code_exhausted")
 
 
 def bump_version(table):

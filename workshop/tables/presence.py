@@ -2,7 +2,8 @@
 
 Presence is not stored: it lives in this process, counted per participant
 (several tabs of one phone count once). With several worker processes each
-counts its own connections; see docs/deploy for what that means.
+counts only its own connections, so "online" undercounts; sharing the count
+(through Redis) belongs with the scale-out work.
 """
 
 import threading
