@@ -9,6 +9,7 @@ step it checks that no dot is lost, counted twice or spent beyond a budget or
 a cap.
 """
 
+import collections
 import itertools
 
 import pytest
@@ -40,6 +41,9 @@ _ids = itertools.count()
 # tests/contributions/test_facilitation.py pins down as xfail; set to False
 # once they are fixed.
 KNOWN_BUGS = True
+SKIPPED = object()
+STEPS = (["dot"] * 6 + ["take_back"] * 2 + ["post"] * 2 + ["delete_own", "move_to_table", "socket_dot", "phase"]
+         + ["merge"] * 2 + ["unmerge", "hide", "unhide"] + ["merge_across_tables"] * 2 + ["unmerge_across_tables"])
 
 
 def action_id():
@@ -83,7 +87,7 @@ class Tables(RuleBasedStateMachine):
 
     app = None
     organizer_id = None
-    sockets = None
+    done = collections.Counter()  # the steps that went through, over all examples
 
     @initialize(dots=st.integers(2, 3), cap=st.integers(1, 2), moving=st.booleans(),
                 start=st.sampled_from([Phase.VOTE, Phase.VOTE, Phase.COLLECT]))
@@ -118,11 +122,12 @@ class Tables(RuleBasedStateMachine):
 
     # -- helpers ---------------------------------------------------------------
 
-    def run(self, work):
+    def run(self, work, kind):
         """work(organizer) in one unit of work; a refusal changes nothing."""
         try:
             with self.app.app_context(), unit_of_work():
-                work(db.session.get(Account, self.organizer_id))
+                if work(db.session.get(Account, self.organizer_id)) is not SKIPPED:
+                    self.done[kind] += 1
         except DomainError:
             pass
 
@@ -158,23 +163,22 @@ class Tables(RuleBasedStateMachine):
             raise NoNeed()
         return needs[index % len(needs)]
 
-    # -- the steps: two rules, each picking one action, weighted ----------------------
+    # -- the steps: one rule picking one action, weighted by how often it appears ------
 
-    @rule(kind=st.sampled_from(["dot", "dot", "dot", "take_back", "post", "delete_own"]),
-          person=st.integers(0, PEOPLE - 1), table=st.integers(0, 3), need=st.integers(0, 20))
-    def participant_acts(self, kind, person, table, need):
+    @rule(kind=st.sampled_from(STEPS), person=st.integers(0, PEOPLE - 1), table=st.integers(0, 3),
+          first=st.integers(0, 20), second=st.integers(0, 20), flag=st.booleans())
+    def step(self, kind, person, table, first, second, flag):
         if kind in ("dot", "take_back"):
-            self.dot(person, table, need, back=kind == "take_back")
+            self.dot(person, table, first, back=kind == "take_back")
         elif kind == "post":
             self.post(person, table)
-        else:
-            self.delete_own(person, need)
-
-    @rule(kind=st.sampled_from(["phase", "merge", "merge", "unmerge", "hide", "unhide", "merge_across_tables",
-                                "merge_across_tables", "unmerge_across_tables"]),
-          table=st.integers(0, 3), first=st.integers(0, 20), second=st.integers(0, 20), flag=st.booleans())
-    def facilitator_acts(self, kind, table, first, second, flag):
-        if kind == "phase":
+        elif kind == "delete_own":
+            self.delete_own(person, first)
+        elif kind == "move_to_table":
+            self.move_to_table(person, table)
+        elif kind == "socket_dot":
+            self.dot_through_socketio(person, table, first, back=flag and first % 3 == 0)
+        elif kind == "phase":
             self.phase(table, forward=flag)
         elif kind == "merge":
             self.merge(table, first, second)
@@ -187,22 +191,21 @@ class Tables(RuleBasedStateMachine):
 
     # -- what participants do --------------------------------------------------------
 
-    @rule(person=st.integers(0, PEOPLE - 1), table=st.integers(0, 3))
     def move_to_table(self, person, table):
-        self.run(lambda _: join_table(self.table(table), self.devices[person]))
+        self.run(lambda _: join_table(self.table(table), self.devices[person]), "move_to_table")
 
     def post(self, person, table):
         def work(_):
             where, participant = self.membership(person, table)
             operations.post_need(where, participant, f"Posted by {person}", client_id=action_id())
-        self.run(work)
+        self.run(work, "post")
 
     def dot(self, person, table, need, back):
         def work(_):
             where, participant = self.membership(person, table)
             operation = operations.withdraw_dot if back else operations.cast_dot
             operation(where, participant, self.need(need, where).id, client_id=action_id())
-        self.run(work)
+        self.run(work, "take_back" if back else "dot")
 
     def delete_own(self, person, need):
         def work(_):
@@ -210,10 +213,8 @@ class Tables(RuleBasedStateMachine):
             target = self.chosen(need, Need.participant_id == participant.id)
             table = db.session.get(WorkingTable, target.table_id)
             operations.delete_own_need(table, participant, target.id, client_id=action_id())
-        self.run(work)
+        self.run(work, "delete_own")
 
-    @rule(person=st.integers(0, PEOPLE - 1), table=st.integers(0, 3), need=st.integers(0, 20),
-          back=st.booleans())
     def dot_through_socketio(self, person, table, need, back):
         """The same as `dot`, from a real phone (its own participant, joining through the join link)."""
         key = (person, table % 4)
@@ -232,6 +233,8 @@ class Tables(RuleBasedStateMachine):
         phone = self.phones[key]
         ack = phone.take_back(target_id) if back else phone.dot(target_id)
         assert ack["ok"] or ack["error"]["code"] != "server_error", ack
+        if ack["ok"]:
+            self.done["socket_dot"] += 1
 
     # -- what facilitators do --------------------------------------------------------
 
@@ -241,22 +244,22 @@ class Tables(RuleBasedStateMachine):
             target = where.phase.next if forward else where.phase.previous
             if target is not None:
                 change_phase(where, organizer, target)
-        self.run(work)
+        self.run(work, "phase")
 
     def merge(self, table, source, into):
         def work(organizer):
             where = self.table(table)
             merging.merge_needs(where, organizer, self.need(source, where), self.need(into, where))
-        self.run(work)
+        self.run(work, "merge")
 
     def unmerge(self, need):
         def work(organizer):
             target = self.chosen(need, Need.merged_into_id.is_not(None))
             needs_by_id = {other.id: other for other in table_needs(target.table_id)}
             if KNOWN_BUGS and table_root(target, needs_by_id).hidden:
-                return  # test_unhiding_never_puts_a_participant_over_the_cap_on_a_need_split_out_meanwhile
+                return SKIPPED  # test_unhiding_never_puts_a_participant_over_the_cap_on_a_need_split_out_meanwhile
             merging.unmerge_need(db.session.get(WorkingTable, target.table_id), organizer, target)
-        self.run(work)
+        self.run(work, "unmerge")
 
     def hide(self, need, show):
         def work(organizer):
@@ -265,23 +268,23 @@ class Tables(RuleBasedStateMachine):
             group = [other.id for other in needs_by_id.values() if table_root(other, needs_by_id).id == target.id]
             if KNOWN_BUGS and not show and db.session.scalar(select(func.count(Need.id)).where(
                     Need.theme_merged_into_id.in_(group))):
-                return  # test_hiding_a_plenary_merge_target_keeps_the_other_tables_dots_at_the_plenary
+                return SKIPPED  # test_hiding_a_plenary_merge_target_keeps_the_other_tables_dots_at_the_plenary
             operation = moderation.unhide_need if show else moderation.hide_need
             operation(db.session.get(WorkingTable, target.table_id), organizer, target)
-        self.run(work)
+        self.run(work, "unhide" if show else "hide")
 
     def merge_across_tables(self, theme, flip, source, into):
         def work(organizer):
             event = db.session.get(Event, self.event_id)
             here, there = self.table(2 * theme + flip), self.table(2 * theme + 1 - flip)
             merging.merge_across_tables(event, organizer, self.need(source, here), self.need(into, there))
-        self.run(work)
+        self.run(work, "merge_across_tables")
 
     def unmerge_across_tables(self, need):
         def work(organizer):
             target = self.chosen(need, Need.theme_merged_into_id.is_not(None))
             merging.unmerge_across_tables(db.session.get(Event, self.event_id), organizer, target)
-        self.run(work)
+        self.run(work, "unmerge_across_tables")
 
     # -- after every step ---------------------------------------------------------------
 
@@ -312,4 +315,7 @@ class Tables(RuleBasedStateMachine):
 def test_the_dot_rules_hold_after_every_step(app, world):
     Tables.app = app
     Tables.organizer_id = world.account().id
+    Tables.done.clear()
     run_state_machine_as_test(Tables, settings=SETTINGS)
+    # The examples reached every kind of step, not only refusals.
+    assert set(Tables.done) == set(STEPS), Tables.done
