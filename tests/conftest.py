@@ -23,6 +23,7 @@ from workshop.events.operations import add_theme, create_event
 from workshop.extensions import db, socketio
 from workshop.tables.models import PHASE_ORDER
 from workshop.tables.operations import create_table
+from workshop.tables.presence import presence
 
 PASSWORD = "correct horse battery"
 
@@ -44,6 +45,9 @@ def app(tmp_path, migrated_database):
     instance.mkdir()
     shutil.copy(migrated_database, instance / "tavoli.sqlite3")
     app = create_app(TestingConfig, instance_path=str(instance), PUBLIC_BASE_URL=None)
+    # Presence lives in the process, like a server's: connections an earlier
+    # test left open must not count at this test's tables (same ids).
+    presence.forget_everyone()
     # No app context stays open during a test: requests would reuse it, and
     # with it `g` (the logged-in user) and the database session.
     yield app

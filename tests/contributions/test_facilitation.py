@@ -5,7 +5,6 @@ merge across the tables of a theme."""
 import time
 from types import SimpleNamespace
 
-import pytest
 from sqlalchemy import func, select
 
 from tests.conftest import Phone as ConftestPhone
@@ -530,8 +529,6 @@ def test_a_merge_across_tables_adds_up_at_the_theme_and_refunds_a_double_dot(wor
     assert ranked(consoles[0]) == [(here, 1)]
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: unhide_need restores a hidden dot checking the cap on the hidden need's "
-                                       "current group, not the group of the need the dot is on")
 def test_unhiding_never_puts_a_participant_over_the_cap_on_a_need_split_out_meanwhile(world, database):
     t = start(world, dots=3, max_per_need=1)
     anna, bruno = world.phone(t.table), world.phone(t.table)
@@ -550,8 +547,6 @@ def test_unhiding_never_puts_a_participant_over_the_cap_on_a_need_split_out_mean
     assert dict(ranked(t.console)) == {root: 0, member: 1}
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: theme_ranking drops the live dots of a need merged at the plenary into a "
-                                       "need later hidden at its own table")
 def test_hiding_a_plenary_merge_target_keeps_the_other_tables_dots_at_the_plenary(world, app, database):
     organizer = world.account()
     event = world.event(organizer=organizer, tables_per_theme=2, dots=2, max_per_need=1)

@@ -62,7 +62,15 @@ def unhide_need(table, actor, need):
     hides = db.session.scalars(
         select(FacilitationLog).where(FacilitationLog.action == "hide", FacilitationLog.need_id == need.id)
     ).all()
-    touched = restore_dots(hides, lambda _need_id: (_group(table, need), table.max_dots_per_need))
+    needs_by_id = {other.id: other for other in table_needs(table.id)}
+
+    def group_of(need_id):
+        # The group each dot's need belongs to now: part of the hidden group
+        # may have been split out (unmerged) while it was hidden.
+        root = table_root(needs_by_id[need_id], needs_by_id)
+        return _group(table, root), table.max_dots_per_need
+
+    touched = restore_dots(hides, group_of)
     announce_dot_changes([table], touched)
     return need
 

@@ -41,13 +41,18 @@ def table_root(need, needs_by_id):
 
 
 def theme_root(need, needs_by_id):
-    """The need this one counts for at the plenary of its theme."""
+    """The need this one counts for at the plenary of its theme. A plenary
+    merge into a need hidden since at its table is set aside until it shows
+    again: the need then counts on its own."""
     need = table_root(need, needs_by_id)
     seen = set()
     while (need.theme_merged_into_id is not None and need.theme_merged_into_id in needs_by_id
            and need.id not in seen):
+        target = table_root(needs_by_id[need.theme_merged_into_id], needs_by_id)
+        if target.hidden:
+            break
         seen.add(need.id)
-        need = table_root(needs_by_id[need.theme_merged_into_id], needs_by_id)
+        need = target
     return need
 
 

@@ -29,6 +29,12 @@ class Presence:
                 self._by_table[table_id].pop(sid, None)
             return table_id
 
+    def forget_everyone(self):
+        """Start from nobody connected (a fresh server; each test's app is one)."""
+        with self._lock:
+            self._by_table.clear()
+            self._table_of.clear()
+
     def online(self, table_id):
         with self._lock:
             return len(set(self._by_table.get(table_id, {}).values()))
