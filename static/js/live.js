@@ -86,8 +86,11 @@ export class TableState {
     this._saw(message.v);
   }
 
-  applyReveal(message) {
-    if (this.table && this._newer("table", message.v)) this.table = { ...this.table, revealed: message.revealed };
+  // The table's own details changed (a reveal, new rules, the event opening
+  // or closing); the ranking comes as far as this page may now see it.
+  applyTable(message) {
+    if (this._newer("table", message.v)) this.table = message.table;
+    if ("ranking" in message && this._newer("ranking", message.v)) this.ranking = message.ranking;
     this._saw(message.v);
   }
 
@@ -156,7 +159,7 @@ export function connectTable({ code, view, state, onChange, onStatus }) {
     needs: (message) => state.applyNeeds(message),
     phase: (message) => state.applyPhase(message),
     timer: (message) => state.applyTimer(message),
-    reveal: (message) => state.applyReveal(message),
+    table: (message) => state.applyTable(message),
     tally: (message) => state.applyTally(message),
     me: (message) => state.applyMe(message.me, message.v),
   };
@@ -230,12 +233,6 @@ export class Outbox {
     return this.items.filter((item) => item.event === event);
   }
 
-  // Actions the server has not seen yet as far as this page knows: not sent
-  // on the current connection. (Once sent, the server's own counts may
-  // already include them, so counting them again would show them twice.)
-  unsent(event) {
-    return this.pending(event).filter((item) => !this.sent.has(item.payload.id));
-  }
 
   flush() {
     for (const item of [...this.items]) this._send(item);

@@ -73,18 +73,22 @@ $("post-form").addEventListener("submit", (event) => {
   render();
 });
 
-// What the phone shows of its own dots: the server's count, plus the changes
-// the server has not seen yet.
+// What the phone shows of its own dots: the server's count, plus every
+// change not acknowledged yet, sent or not. On slow Wi-Fi a second tap
+// before the first answer then meets the budget already spent, rather than
+// spending another dot. (A "me" arriving just before its own acknowledgement
+// counts that dot twice for a moment: on the safe side.)
 function myDots(needId) {
   let count = (state.me && state.me.dots[String(needId)]) || 0;
-  for (const item of outbox.unsent("cast_dot")) if (item.payload.need === needId) count += 1;
-  for (const item of outbox.unsent("withdraw_dot")) if (item.payload.need === needId) count -= 1;
-  return count;
+  for (const item of outbox.pending("cast_dot")) if (item.payload.need === needId) count += 1;
+  for (const item of outbox.pending("withdraw_dot")) if (item.payload.need === needId) count -= 1;
+  return Math.max(count, 0);
 }
 
 function dotsLeft() {
   if (!state.me) return 0;
-  return state.me.left - outbox.unsent("cast_dot").length + outbox.unsent("withdraw_dot").length;
+  const left = state.me.left - outbox.pending("cast_dot").length + outbox.pending("withdraw_dot").length;
+  return Math.min(Math.max(left, 0), state.me.budget);
 }
 
 function dotLabel(n) {
@@ -96,8 +100,12 @@ function render() {
   const phase = state.phase;
   root.dataset.phase = phase;
   $("phase").textContent = strings["phase_" + phase] || "";
-  $("post-form").hidden = phase !== "collect";
-  const voting = phase === "vote";
+  // The organizers closed the event (or have not opened it yet): the server
+  // would refuse posts and dots, so the page does not offer them.
+  const open = state.table.open !== false;
+  $("event-closed").hidden = open;
+  $("post-form").hidden = phase !== "collect" || !open;
+  const voting = phase === "vote" && open;
   const dotsLeftElement = $("dots-left");
   dotsLeftElement.hidden = !voting || !state.me;
   if (voting && state.me) {
@@ -148,7 +156,7 @@ function renderNeeds(phase, voting) {
     if (mine.has(need.id)) tags.append(make("span", "tag", strings.yours));
     if (need.organisation) tags.append(make("span", "tag organisation", need.organisation));
     if (tags.childElementCount) li.append(tags);
-    if (phase === "collect" && mine.has(need.id)) li.append(ownNeedControls(need));
+    if (phase === "collect" && state.table.open !== false && mine.has(need.id)) li.append(ownNeedControls(need));
     if (voting) li.append(voteControls(need));
     list.append(li);
   }

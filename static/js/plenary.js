@@ -105,6 +105,7 @@ function showError(ack) {
 
 const socket = connectPlenary({
   eventId: Number(root.dataset.event),
+  view: "plenary",
   onSnapshot: render,
   onStatus(status) {
     showStatus(document.getElementById("status"), strings, status);

@@ -1,9 +1,9 @@
 // The live connection of a plenary page (dashboard, event projector) to its
 // event, in the /plenary namespace. Every message is a whole snapshot read
 // fresh from the database, so the newest one simply replaces the last.
-export function connectPlenary({ eventId, onSnapshot, onStatus }) {
+export function connectPlenary({ eventId, view, onSnapshot, onStatus }) {
   const socket = window.io("/plenary", {
-    auth: { event: eventId, view: "plenary" },
+    auth: { event: eventId, view },
     reconnectionDelayMax: 5000,
   });
   onStatus("connecting");

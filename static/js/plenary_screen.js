@@ -33,6 +33,11 @@ function render() {
   document.getElementById("theme-progress").textContent =
     format(strings.theme_of, { n: position, total: snapshot.themes.length });
   document.getElementById("no-needs").hidden = theme.ranking.length > 0;
+  // Tables keeping their results hidden until revealed are not counted here yet: say so.
+  const keptHidden = theme.tables.filter((table) => table.results_kept_hidden).map((table) => table.name);
+  const keptHiddenElement = document.getElementById("kept-hidden");
+  keptHiddenElement.hidden = keptHidden.length === 0;
+  keptHiddenElement.textContent = format(strings.kept_hidden, { tables: keptHidden.join(", ") });
   for (const entry of theme.ranking.slice(0, TOP)) {
     const li = make("li", "ranked");
     const bar = make("span", "bar");
@@ -53,6 +58,7 @@ function render() {
 
 connectPlenary({
   eventId: Number(root.dataset.event),
+  view: "screen",
   onSnapshot(message) {
     snapshot = message;
     render();

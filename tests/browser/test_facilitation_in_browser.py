@@ -14,6 +14,9 @@ BUS_AGAIN = "Buses in the evening for the suburbs"
 TYPO = "Afordable housing for young famlies"
 FIXED = "Affordable housing for young families"
 SPAM = "Buy cheap watches"
+# Neither shares a word with another need: has_text matches substrings.
+STUDY = "Study rooms"
+STUDY_FIXED = "Study rooms open at night"
 
 
 def console_need(console, text):
@@ -45,15 +48,15 @@ def test_a_facilitator_runs_review_timer_and_merges(app_server, organizer, pages
 
     # Needs arrive; Anna fixes her own, Bruno deletes his spam.
     post_need(anna, BUS)
-    post_need(anna, "Housing")
+    post_need(anna, STUDY)
     post_need(bruno, BUS_AGAIN)
     post_need(bruno, SPAM)
     post_need(bruno, TYPO)
-    expect(need_item(anna, "Housing")).to_have_count(1)
-    need_item(anna, "Housing").locator("button", has_text="Edit").click()
-    anna.locator("form.edit-form textarea").fill("Housing for students")
+    expect(need_item(anna, STUDY)).to_have_count(1)
+    need_item(anna, STUDY).locator("button", has_text="Edit").click()
+    anna.locator("form.edit-form textarea").fill(STUDY_FIXED)
     anna.locator("form.edit-form button[type=submit]").click()
-    expect(need_item(bruno, "Housing for students")).to_have_count(1)
+    expect(need_item(bruno, STUDY_FIXED)).to_have_count(1)
     bruno.on("dialog", lambda dialog: dialog.accept())
     need_item(bruno, SPAM).locator("button", has_text="Delete").click()
     expect(need_item(anna, SPAM)).to_have_count(0)
@@ -79,9 +82,9 @@ def test_a_facilitator_runs_review_timer_and_merges(app_server, organizer, pages
     expect(need_item(bruno, FIXED)).to_have_count(1)
     expect(console_need(console, FIXED).locator(".muted", has_text=TYPO)).to_have_count(1)
 
-    console_need(console, "Housing for students").locator("button", has_text="Hide").click()
+    console_need(console, STUDY_FIXED).locator("button", has_text="Hide").click()
     expect(projector.locator("ul#needs li.need")).to_have_count(2)
-    expect(need_item(anna, "Housing for students")).to_have_count(0)
+    expect(need_item(anna, STUDY_FIXED)).to_have_count(0)
 
     console_need(console, FIXED).locator("button", has_text=re.compile("^Pin$")).click()
     expect(projector.locator("ul#needs li.need").first).to_contain_text(FIXED)

@@ -412,12 +412,23 @@ def test_hidden_results_reach_phones_and_the_projector_only_once_revealed(world,
 
     assert t.console.emit("reveal", {"revealed": True})["revealed"] is True
 
-    assert last(phone, "reveal")["revealed"] is True
+    revealed = last(phone, "table")
     expected = [(need, 1)]
+    assert revealed["table"]["revealed"] is True
+    assert [(e["id"], e["dots"]) for e in revealed["ranking"]] == expected
     assert [(e["id"], e["dots"]) for e in wait_for(phone, "tally")["ranking"]] == expected
     shown = wait_for(t.projector, "tally", lambda tally: tally["ranking"] is not None)
     assert [(e["id"], e["dots"]) for e in shown["ranking"]] == expected
     assert [(e["id"], e["dots"]) for e in phone.emit("sync", {})["snapshot"]["ranking"]] == expected
+
+    # Taking the reveal back takes the ranking off phones and the projector
+    # at once (no tally reaches phones while results are hidden).
+    drain(t.console, t.projector, phone)
+    assert t.console.emit("reveal", {"revealed": False})["revealed"] is False
+    for client in (phone, t.projector):
+        hidden_again = last(client, "table")
+        assert hidden_again["table"]["revealed"] is False and hidden_again["ranking"] is None
+    assert [e["dots"] for e in last(t.console, "table")["ranking"]] == [1]
 
 
 def test_reveal_needs_a_table_with_hidden_results(world, database):
@@ -529,7 +540,7 @@ def test_a_merge_across_tables_adds_up_at_the_theme_and_refunds_a_double_dot(wor
     assert ranked(consoles[0]) == [(here, 1)]
 
 
-def test_unhiding_never_puts_a_participant_over_the_cap_on_a_need_split_out_meanwhile(world, database):
+def test_a_hidden_group_cannot_be_split_and_unhiding_gives_its_dots_back(world, database):
     t = start(world, dots=3, max_per_need=1)
     anna, bruno = world.phone(t.table), world.phone(t.table)
     root = anna.post("Verde pubblico")["need"]["id"]
@@ -538,13 +549,119 @@ def test_unhiding_never_puts_a_participant_over_the_cap_on_a_need_split_out_mean
     assert anna.dot(member)["ok"]
     assert moderate(t.console, "merge", member, into=root)["ok"]
     assert moderate(t.console, "hide", root)["ok"]  # anna's dot on `member` is set aside
-    assert moderate(t.console, "unmerge", member)["ok"]
-    assert anna.dot(member)["ok"]  # her refund, on the same need, now on its own
-    assert moderate(t.console, "unhide", root)["ok"]
+    assert live_dots(database, t.table.id) == [0, 0]
 
-    # At most one of anna's dots on `member` may be live (max_per_need=1).
-    assert live_dots(database, t.table.id) == [1, 0]
-    assert dict(ranked(t.console)) == {root: 0, member: 1}
+    refused = moderate(t.console, "unmerge", member)
+    assert refused["ok"] is False and refused["error"]["code"] == "need_hidden"
+    assert database.scalar(select(Need.merged_into_id).where(Need.id == member)) == root
+
+    assert moderate(t.console, "unhide", root)["ok"]
+    assert live_dots(database, t.table.id) == [1, 0] and dots_used(database, t.table.id) == [1, 0]
+    assert ranked(t.console) == [(root, 1)]
+
+
+def mover_event(world, app, caps=(1, 1), dots=3, organizer_email="organizer@example.org"):
+    """A live event of one theme with two tables (the most dots per need of
+    each as given) that lets participants change table; its two consoles in
+    the vote, and the organizer."""
+    organizer = world.account(organizer_email)
+    event = world.event(organizer=organizer, tables_per_theme=2, dots=dots)
+    with app.app_context(), unit_of_work():
+        db.session.get(Event, event.id).allow_table_change = True
+        for table, cap in zip(event.tables, caps, strict=True):
+            db.session.get(WorkingTable, table.id).max_dots_per_need = cap
+    consoles = [world.screen(table, organizer, view="console") for table in event.tables]
+    return organizer, event, consoles
+
+
+def moved(app, phone, table):
+    """The same phone (same device) joining another table of its event."""
+    return ConftestPhone(app, table.join_code, http=phone.http)
+
+
+def plenary_merge(app, event, organizer, operation, *needs):
+    with app.app_context(), unit_of_work():
+        operation(db.session.get(Event, event.id), db.session.get(Account, organizer.id),
+                  *(db.session.get(Need, need) for need in needs))
+
+
+def live_on(database, participant_phone_needs):
+    return database.scalar(select(func.count(Dot.id)).where(
+        Dot.need_id.in_(participant_phone_needs), Dot.set_aside_by_id.is_(None)))
+
+
+def test_a_plenary_unmerge_gives_no_dot_back_onto_a_need_hidden_meanwhile(world, app, database):
+    organizer, event, consoles = mover_event(world, app)
+    one, two = event.tables
+    anna = world.phone(one)
+    here = anna.post("Doposcuola")["need"]["id"]
+    anna_there = moved(app, anna, two)
+    there = world.phone(two).post("Aiuto compiti")["need"]["id"]
+    for console in consoles:
+        set_phase(console, "vote")
+    assert anna.dot(here)["ok"] and anna_there.dot(there)["ok"]
+    plenary_merge(app, event, organizer, merge_across_tables, here, there)
+    assert live_on(database, [here, there]) == 1  # the cap of 1: her dot at `here` set aside
+    assert moderate(consoles[0], "hide", here)["ok"]
+
+    plenary_merge(app, event, organizer, unmerge_across_tables, here)
+
+    assert live_on(database, [here]) == 0  # `here` is hidden: its dot stays aside...
+    assert dots_used(database, one.id) == [0]  # ...and stays refunded
+    assert live_on(database, [there]) == 1
+
+
+def test_a_plenary_merge_caps_dots_at_the_smaller_tables_cap_whichever_way_it_is_made(world, app, database):
+    for number, direction in enumerate(("into the stricter table", "into the looser table")):
+        organizer, event, consoles = mover_event(world, app, caps=(1, 2), organizer_email=f"o{number}@example.org")
+        strict, loose = event.tables
+        anna = world.phone(strict)
+        here = anna.post(f"Casa ({direction})")["need"]["id"]
+        anna_there = moved(app, anna, loose)
+        there = world.phone(loose).post(f"Alloggi ({direction})")["need"]["id"]
+        for console in consoles:
+            set_phase(console, "vote")
+        assert anna.dot(here)["ok"] and anna_there.dot(there)["ok"] and anna_there.dot(there)["ok"]
+        source, target = (there, here) if direction == "into the stricter table" else (here, there)
+
+        plenary_merge(app, event, organizer, merge_across_tables, source, target)
+
+        assert live_on(database, [here, there]) == 1, direction
+        assert sum(dots_used(database, strict.id) + dots_used(database, loose.id)) == 1, direction
+
+
+def test_a_participant_at_two_tables_cannot_pass_the_cap_on_a_need_merged_at_the_plenary(world, app, database):
+    organizer, event, consoles = mover_event(world, app)
+    one, two = event.tables
+    anna = world.phone(one)
+    here = anna.post("Trasporti serali")["need"]["id"]
+    anna_there = moved(app, anna, two)
+    there = world.phone(two).post("Autobus di notte")["need"]["id"]
+    for console in consoles:
+        set_phase(console, "vote")
+    assert anna.dot(here)["ok"]
+    plenary_merge(app, event, organizer, merge_across_tables, here, there)
+
+    refused = anna_there.dot(there)
+
+    assert refused["ok"] is False and refused["error"]["code"] == "need_cap_reached"
+    assert live_on(database, [here, there]) == 1 and dots_used(database, two.id) == [0, 0]
+
+
+def test_a_need_merged_at_the_plenary_can_no_longer_be_edited_or_deleted_by_its_authors(world, app, database):
+    organizer = world.account()
+    event = world.event(organizer=organizer, tables_per_theme=2)
+    anna, bruno = world.phone(event.tables[0]), world.phone(event.tables[1])
+    here = anna.post("Sportello casa")["need"]["id"]
+    there = bruno.post("Sportello abitare")["need"]["id"]
+    plenary_merge(app, event, organizer, merge_across_tables, here, there)
+
+    for phone, need, code in ((anna, here, "need_moderated"), (bruno, there, "need_has_merges")):
+        refused = phone.emit("delete_need", {"id": phone.new_id(), "need": need})
+        assert refused["ok"] is False and refused["error"]["code"] == code, refused
+    edit = anna.emit("edit_need", {"id": anna.new_id(), "need": here, "text": "Altro"})
+    assert edit["ok"] is False and edit["error"]["code"] == "need_moderated"
+    assert sorted(database.all(select(Need.text))) == ["Sportello abitare", "Sportello casa"]
 
 
 def test_hiding_a_plenary_merge_target_keeps_the_other_tables_dots_at_the_plenary(world, app, database):

@@ -73,6 +73,18 @@ def check_table(table):
     return counted, on_hidden
 
 
+def check_plenary_cap(theme, plenary):
+    """A participant who moved between tables holds no more than the cap on a
+    need merged across them at the plenary (the smallest cap of its tables)."""
+    caps = {table.id: table.max_dots_per_need for table in theme.tables}
+    for entry in plenary:
+        group = [entry["id"], *entry["merged"]]
+        needs = db.session.scalars(select(Need).where(Need.id.in_(group))).all()
+        held = collections.Counter(db.session.scalars(select(Dot.participant_id).where(
+            Dot.need_id.in_(group), Dot.set_aside_by_id.is_(None))))
+        assert max(held.values(), default=0) <= min(caps[need.table_id] for need in needs), (entry, held)
+
+
 class NoNeed(DomainError):
     """Nothing to act on yet: the step does nothing."""
 
@@ -284,7 +296,9 @@ class Tables(RuleBasedStateMachine):
             all_tables = 0
             for theme in event.themes:
                 per_table = {table.id: check_table(table) for table in theme.tables}
-                at_theme = sum(entry["dots"] for entry in theme_ranking(theme))
+                plenary = theme_ranking(theme)
+                at_theme = sum(entry["dots"] for entry in plenary)
+                check_plenary_cap(theme, plenary)
                 assert at_theme == sum(counted for counted, _hidden in per_table.values()), (theme.name, per_table)
                 all_tables += sum(counted + hidden for counted, hidden in per_table.values())
             assert total_live_dots(self.table_ids) == all_tables

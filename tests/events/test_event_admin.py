@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 
 from tests.conftest import csrf_token, login, set_phase
 from workshop.accounts.models import Account, Role
+from workshop.contributions.merging import merge_across_tables
 from workshop.contributions.models import Dot, Need
 from workshop.core.database import unit_of_work
 from workshop.events.models import Event, EventStatus, Organisation, Theme
@@ -316,3 +317,56 @@ def test_a_facilitator_is_refused_the_organizer_pages(app, world, client, databa
     facilitator_of(world, app, event.id, table_ids=[event.tables[0].id])
     assert login(client, "franco@example.org").status_code == 302
     assert _request(client, method, route, ids).status_code == 403
+
+
+def test_new_rules_reach_the_phones_at_once(app, world, client, database):
+    organizer = organizer_logged_in(world, client)
+    event = world.event(organizer=organizer, dots=3)
+    phone = world.phone(event.tables[0])
+    phone.received()
+    table = database.scalar(select(WorkingTable))
+    url = f"/organize/events/{event.id}/tables/{table.id}"
+
+    assert post_form(client, url, table_form(table, name="Tavolo casa", dots_per_participant="4")).status_code == 302
+
+    shown = [message["table"] for message in phone.received("table")]
+    assert [(info["name"], info["budget"], info["max_per_need"]) for info in shown] == [("Tavolo casa", 4, 2)]
+    assert [(message["me"]["budget"], message["me"]["left"]) for message in phone.received("me")] == [(4, 4)]
+
+
+def test_a_table_with_needs_merged_at_the_plenary_keeps_its_theme(app, world, client, database):
+    organizer = organizer_logged_in(world, client)
+    event = world.event(organizer=organizer, themes=2, tables_per_theme=2)
+    here = world.phone(event.tables[0]).post("Orti urbani")["need"]["id"]
+    there = world.phone(event.tables[1]).post("Orti condivisi")["need"]["id"]
+    with app.app_context(), unit_of_work():
+        merge_across_tables(db.session.get(Event, event.id), db.session.get(Account, organizer.id),
+                            db.session.get(Need, here), db.session.get(Need, there))
+    other_theme = database.all(select(Theme.id).order_by(Theme.position))[1]
+    for table_ref in event.tables[:2]:  # the merged need's table, and the merge target's
+        table = database.scalar(select(WorkingTable).where(WorkingTable.id == table_ref.id))
+        url = f"/organize/events/{event.id}/tables/{table.id}"
+
+        refused = post_form(client, url, table_form(table, theme_id=str(other_theme)), headers=EN)
+
+        assert refused.status_code == 400
+        assert "split them there" in refused.get_data(as_text=True)
+        assert database.scalar(select(WorkingTable.theme_id).where(WorkingTable.id == table.id)) == table.theme_id
+
+
+def test_closing_the_event_tells_every_phone_and_is_logged(app, world, client, database):
+    organizer = organizer_logged_in(world, client)
+    event = world.event(organizer=organizer, tables_per_theme=2)
+    phones = [world.phone(table) for table in event.tables]
+    for phone in phones:
+        phone.received()
+    url = f"/organize/events/{event.id}/status"
+
+    assert post_form(client, url, {"status": "closed"}, page=f"/organize/events/{event.id}").status_code == 302
+
+    for phone in phones:
+        assert [message["table"]["open"] for message in phone.received("table")] == [False]
+        refused = phone.post("Troppo tardi")
+        assert refused["ok"] is False and refused["error"]["code"] == "event_not_open"
+    log = database.all(select(FacilitationLog).where(FacilitationLog.action == "status"))
+    assert [(entry.account_id, entry.detail) for entry in log] == [(organizer.id, {"from": "live", "to": "closed"})]

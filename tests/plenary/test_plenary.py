@@ -7,8 +7,10 @@ from tests.conftest import login, set_phase
 from tests.contributions.test_live_table import wait_for
 from workshop.accounts.models import Role
 from workshop.contributions.models import Need
+from workshop.core.database import unit_of_work
 from workshop.core.notify import PLENARY_NAMESPACE, notifier
 from workshop.extensions import db, socketio
+from workshop.tables.models import WorkingTable
 
 
 class PlenaryClient:
@@ -294,3 +296,33 @@ def test_an_organizer_of_another_event_cannot_merge_its_needs(world, app, databa
 
     assert ack["ok"] is False and ack["error"]["code"] == "need_not_found"
     assert database.scalar(select(Need.theme_merged_into_id).where(Need.id == night_buses)) is None
+
+
+def test_the_event_projector_leaves_out_a_tables_results_until_it_reveals_them(world, app, database, assembly):
+    organizer, event, consoles = assembly
+    with app.app_context(), unit_of_work():
+        db.session.get(WorkingTable, event.tables[1].id).results_hidden = True
+    anna, (buses,) = needs_posted(world, event.tables[0], "Buses after 21:00")
+    bruno, (library,) = needs_posted(world, event.tables[1], "A library open on Sundays")
+    for console in consoles[:2]:
+        set_phase(console, "vote")
+    assert anna.dot(buses)["ok"] and bruno.dot(library)["ok"]
+    dashboard, screen = plenary(app, organizer, event.id), plenary(app, organizer, event.id, view="screen")
+
+    def texts(snapshot):
+        return [entry["text"] for entry in theme_entries(snapshot)]
+
+    assert texts(dashboard.received("plenary")[0]) == ["Buses after 21:00", "A library open on Sundays"]
+    on_the_wall = screen.received("plenary")[0]
+    assert texts(on_the_wall) == ["Buses after 21:00"]
+    assert [table["results_kept_hidden"] for table in on_the_wall["themes"][0]["tables"]] == [False, True]
+    assert texts(screen.emit("sync", {})["snapshot"]) == ["Buses after 21:00"]
+    # The wall is for showing: merging is the dashboard's.
+    refused = screen.emit("merge", {"source": library, "target": buses})
+    assert refused["ok"] is False and refused["error"]["code"] == "not_allowed"
+    assert database.scalar(select(Need.theme_merged_into_id).where(Need.id == library)) is None
+
+    assert consoles[1].emit("reveal", {"revealed": True})["ok"]
+
+    shown = wait_for(screen, "plenary", lambda message: len(theme_entries(message)) == 2)
+    assert texts(shown) == ["Buses after 21:00", "A library open on Sundays"]

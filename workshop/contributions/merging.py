@@ -16,13 +16,13 @@ from collections import defaultdict
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, update
 
+from workshop.contributions.budget import refund_dot, spend_dot
 from workshop.contributions.models import Dot, Need
 from workshop.contributions.results import table_root, theme_root
 from workshop.contributions.state import my_state_message, needs_changed
 from workshop.core.errors import InvalidInput, NotFound, WrongPhase
 from workshop.core.notify import notifier
 from workshop.extensions import db
-from workshop.participants.models import Membership
 from workshop.tables.models import FacilitationLog, Phase, WorkingTable
 from workshop.tables.operations import bump_version, log_action
 
@@ -52,16 +52,22 @@ def set_aside_dots(dots, entry):
     its participant's budget at its table. Returns the participants touched."""
     touched = set()
     for dot in dots:
-        dot.set_aside_by_id = entry.id
-        db.session.execute(
-            update(Membership)
-            .where(Membership.participant_id == dot.participant_id, Membership.table_id == dot.table_id)
-            .values(dots_used=Membership.dots_used - 1)
-            .execution_options(synchronize_session=False)
-        )
-        touched.add((dot.participant_id, dot.table_id))
+        # Conditional: a dot another transaction has just taken back or set
+        # aside (possible on PostgreSQL) is not refunded a second time.
+        if _move_dot(dot, entry_now=None, entry_after=entry.id):
+            refund_dot(dot.participant_id, dot.table_id)
+            touched.add((dot.participant_id, dot.table_id))
     db.session.flush()
     return touched
+
+
+def _move_dot(dot, entry_now, entry_after):
+    """Set the dot's set_aside_by from `entry_now` to `entry_after`, only if
+    it still is `entry_now`; whether it was."""
+    now = Dot.set_aside_by_id.is_(None) if entry_now is None else Dot.set_aside_by_id == entry_now
+    return db.session.execute(
+        update(Dot).where(Dot.id == dot.id, now).values(set_aside_by_id=entry_after)
+    ).rowcount == 1
 
 
 def set_aside_excess(group_ids, cap, entry, prefer):
@@ -84,38 +90,37 @@ def set_aside_excess(group_ids, cap, entry, prefer):
 
 def restore_dots(entries, group_of):
     """Give back the dots set aside by these log entries, each only if its
-    participant still has a dot free in their budget and room under the cap
-    on the need's group (they may have spent the refund meanwhile: then the
-    dot stays aside). group_of(need_id) -> (need ids of its group, cap)."""
+    need is visible now and its participant still has a dot free in their
+    budget and room under the cap on the need's group (they may have spent
+    the refund meanwhile: then the dot stays aside).
+
+    group_of(need_id) -> (need ids of its group, cap), or None while the need
+    does not show (hidden, or merged into a hidden need)."""
     entry_ids = [entry.id for entry in entries]
     if not entry_ids:
         return set()
     dots = db.session.scalars(select(Dot).where(Dot.set_aside_by_id.in_(entry_ids)).order_by(Dot.id)).all()
     touched = set()
     for dot in dots:
-        table = db.session.get(WorkingTable, dot.table_id)
-        group, cap = group_of(dot.need_id)
+        group = group_of(dot.need_id)
+        if group is None:
+            continue
+        need_ids, cap = group
+        entry_id = dot.set_aside_by_id
+        if not spend_dot(dot.participant_id, db.session.get(WorkingTable, dot.table_id)):
+            continue
+        # Counted after the spend, which holds the participant's row.
         on_group = db.session.scalar(
             select(func.count(Dot.id)).where(
-                Dot.participant_id == dot.participant_id, Dot.need_id.in_(list(group)), Dot.set_aside_by_id.is_(None)
+                Dot.participant_id == dot.participant_id, Dot.need_id.in_(list(need_ids)),
+                Dot.set_aside_by_id.is_(None),
             )
         )
-        if on_group >= cap:
+        if on_group >= cap or not _move_dot(dot, entry_now=entry_id, entry_after=None):
+            refund_dot(dot.participant_id, dot.table_id)
             continue
-        took = db.session.execute(
-            update(Membership)
-            .where(
-                Membership.participant_id == dot.participant_id,
-                Membership.table_id == dot.table_id,
-                Membership.dots_used < table.dots_per_participant,
-            )
-            .values(dots_used=Membership.dots_used + 1)
-            .execution_options(synchronize_session=False)
-        ).rowcount
-        if took == 1:
-            dot.set_aside_by_id = None
-            db.session.flush()
-            touched.add((dot.participant_id, dot.table_id))
+        touched.add((dot.participant_id, dot.table_id))
+    db.session.flush()
     return touched
 
 
@@ -175,20 +180,40 @@ def unmerge_need(table, actor, need):
     require_open_table(table)
     if need.merged_into_id is None:
         raise InvalidInput(_l("That need is not merged into another one."), code="need_not_merged")
+    needs_by_id = _needs_of_tables([table.id])
+    if table_root(need, needs_by_id).hidden:
+        raise InvalidInput(_l("That need is hidden: show it again first."), code="need_hidden")
     former_target = need.merged_into_id
     need.merged_into_id = None
     db.session.flush()
     log_action(table.event, actor, "unmerge", table=table, need=need, **{"from": former_target})
-    merges = _log_entries("merge", need)
-    needs_by_id = _needs_of_tables([table.id])
+    touched = restore_dots(_log_entries("merge", need), table_group_of(table, needs_by_id))
+    announce_dot_changes([table], touched)
+    return need
+
+
+def table_group_of(table, needs_by_id):
+    """A group_of for restore_dots at one table: the needs counting together
+    with a need now (its table root's group), under the table's cap."""
 
     def group_of(need_id):
         root = table_root(needs_by_id[need_id], needs_by_id)
-        return [n.id for n in needs_by_id.values() if table_root(n, needs_by_id).id == root.id], table.max_dots_per_need
+        if root.hidden:
+            return None
+        return [other.id for other in needs_by_id.values() if table_root(other, needs_by_id).id == root.id], \
+            table.max_dots_per_need
 
-    touched = restore_dots(merges, group_of)
-    announce_dot_changes([table], touched)
-    return need
+    return group_of
+
+
+def plenary_group(need, needs_by_id, tables):
+    """The needs counting together with `need` at the plenary of its theme,
+    and the cap on them: the smallest of their tables' most dots per need,
+    whichever way the merge was made. needs_by_id: the theme's needs;
+    tables: the theme's tables by id."""
+    root = theme_root(need, needs_by_id)
+    group = [other.id for other in needs_by_id.values() if theme_root(other, needs_by_id).id == root.id]
+    return group, min(tables[needs_by_id[member].table_id].max_dots_per_need for member in group)
 
 
 def _log_entries(action, need):
@@ -202,7 +227,7 @@ def _log_entries(action, need):
 def merge_across_tables(event, actor, source, target):
     """At the plenary, merge `source` into `target`: visible needs of two
     different tables of the same theme. The same dot rules as within a table,
-    with the cap of the target's table."""
+    under the smaller of the two tables' caps."""
     source_table = db.session.get(WorkingTable, source.table_id)
     target_table = db.session.get(WorkingTable, target.table_id)
     for table in (source_table, target_table):
@@ -224,10 +249,9 @@ def merge_across_tables(event, actor, source, target):
     source.theme_merged_into_id = target.id
     db.session.flush()
     entry = log_action(event, actor, "theme_merge", need=source, into=target.id)
-    group = [need.id for need in needs_by_id.values() if theme_root(need, needs_by_id).id == target.id]
-    source_side = {need.id for need in needs_by_id.values() if theme_root(need, needs_by_id).id == target.id
-                   and table_root(need, needs_by_id).table_id == source.table_id}
-    touched = set_aside_excess(group, target_table.max_dots_per_need, entry, prefer=source_side)
+    group, cap = plenary_group(target, needs_by_id, tables)
+    source_side = {need_id for need_id in group if needs_by_id[need_id].table_id == source.table_id}
+    touched = set_aside_excess(group, cap, entry, prefer=source_side)
     announce_dot_changes([source_table, target_table], touched)
     return target
 
@@ -249,9 +273,9 @@ def unmerge_across_tables(event, actor, need):
     needs_by_id = _needs_of_tables(tables)
 
     def group_of(need_id):
-        root = theme_root(needs_by_id[need_id], needs_by_id)
-        cap = tables[root.table_id].max_dots_per_need
-        return [n.id for n in needs_by_id.values() if theme_root(n, needs_by_id).id == root.id], cap
+        if table_root(needs_by_id[need_id], needs_by_id).hidden:
+            return None
+        return plenary_group(needs_by_id[need_id], needs_by_id, tables)
 
     touched = restore_dots(_log_entries("theme_merge", need), group_of)
     affected = {table.id: table, target.table_id: tables[target.table_id]}

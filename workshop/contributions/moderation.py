@@ -13,6 +13,7 @@ from workshop.contributions.merging import (
     require_open_table,
     restore_dots,
     set_aside_dots,
+    table_group_of,
 )
 from workshop.contributions.models import Dot
 from workshop.contributions.operations import normalise_need_text
@@ -63,14 +64,7 @@ def unhide_need(table, actor, need):
         select(FacilitationLog).where(FacilitationLog.action == "hide", FacilitationLog.need_id == need.id)
     ).all()
     needs_by_id = {other.id: other for other in table_needs(table.id)}
-
-    def group_of(need_id):
-        # The group each dot's need belongs to now: part of the hidden group
-        # may have been split out (unmerged) while it was hidden.
-        root = table_root(needs_by_id[need_id], needs_by_id)
-        return _group(table, root), table.max_dots_per_need
-
-    touched = restore_dots(hides, group_of)
+    touched = restore_dots(hides, table_group_of(table, needs_by_id))
     announce_dot_changes([table], touched)
     return need
 

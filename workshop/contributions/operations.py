@@ -10,8 +10,10 @@ import unicodedata
 from functools import wraps
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, or_, select
 
+from workshop.contributions.budget import refund_dot, spend_dot
+from workshop.contributions.merging import plenary_group
 from workshop.contributions.models import NEED_MAX_LENGTH, ClientAction, Dot, Need
 from workshop.contributions.results import table_needs, table_root
 from workshop.contributions.state import my_state, my_state_message, need_payload, needs_changed
@@ -29,7 +31,7 @@ from workshop.core.errors import (
 from workshop.core.notify import notifier, participant_room, table_room
 from workshop.extensions import db
 from workshop.participants.models import Membership
-from workshop.tables.models import Phase
+from workshop.tables.models import Phase, WorkingTable
 from workshop.tables.operations import bump_version
 
 
@@ -137,6 +139,7 @@ def edit_own_need(table, participant, need_id, text):
     need.text = normalise_need_text(text)
     version = bump_version(table)
     needs_changed(table)
+    notifier.tally_changed(db.session, table.id)  # the rankings show the text
     return {"v": version, "need": need_payload(need)}
 
 
@@ -145,21 +148,21 @@ def delete_own_need(table, participant, need_id):
     """Delete one of the participant's own needs, while the table collects.
     Any dot still on it (from an earlier vote) goes back to its giver."""
     need = _own_need(table, participant, need_id)
-    if db.session.scalar(select(func.count(Need.id)).where(Need.merged_into_id == need.id)):
+    merged_in = select(func.count(Need.id)).where(
+        or_(Need.merged_into_id == need.id, Need.theme_merged_into_id == need.id)
+    )
+    if db.session.scalar(merged_in):
         raise InvalidInput(_l("The facilitator has merged other needs into this one: it can no longer be deleted."),
                            code="need_has_merges")
-    dots = db.session.scalars(select(Dot).where(Dot.need_id == need.id)).all()
     givers = set()
-    for dot in dots:
-        if dot.set_aside_by_id is None:
-            db.session.execute(
-                update(Membership)
-                .where(Membership.participant_id == dot.participant_id, Membership.table_id == table.id)
-                .values(dots_used=Membership.dots_used - 1)
-                .execution_options(synchronize_session=False)
-            )
+    for dot in db.session.scalars(select(Dot).where(Dot.need_id == need.id)).all():
+        # Refund only a dot still live when it goes (conditional: on
+        # PostgreSQL a concurrent take-back may have just deleted it).
+        if _delete_dot(dot, live_only=True):
+            refund_dot(dot.participant_id, table.id)
             givers.add(dot.participant_id)
-        db.session.delete(dot)
+        else:
+            _delete_dot(dot, live_only=False)
     db.session.delete(need)
     db.session.flush()
     version = bump_version(table)
@@ -178,7 +181,7 @@ def _own_need(table, participant, need_id):
         raise NotFound(_l("That need is not on this table."), code="need_not_found")
     if need.participant_id != participant.id:
         raise NotAllowed(_l("You can change only the needs you posted."), code="not_your_need")
-    if need.hidden or need.merged_into_id is not None:
+    if need.hidden or need.merged_into_id is not None or need.theme_merged_into_id is not None:
         raise InvalidInput(_l("The facilitator has already moderated this need: it can no longer be changed."),
                            code="need_moderated")
     return need
@@ -190,26 +193,10 @@ def cast_dot(table, participant, need_id):
     membership = _membership(table, participant)
     _require_phase(table, Phase.VOTE)
     need, group = _dot_group(table, need_id)
-    spent = db.session.execute(
-        update(Membership)
-        .where(
-            Membership.participant_id == participant.id,
-            Membership.table_id == table.id,
-            Membership.dots_used < table.dots_per_participant,
-        )
-        .values(dots_used=Membership.dots_used + 1)
-        .execution_options(synchronize_session=False)
-    ).rowcount
-    if spent != 1:
+    if not spend_dot(participant.id, table):
         raise BudgetExceeded()
-    # The counter update above holds the participant's row, so this count
-    # cannot race with another dot of theirs.
-    on_need = db.session.scalar(
-        select(func.count(Dot.id)).where(
-            Dot.participant_id == participant.id, Dot.need_id.in_(group), Dot.set_aside_by_id.is_(None)
-        )
-    )
-    if on_need >= table.max_dots_per_need:
+    # Spending holds the participant's row, so these counts cannot race with another dot of theirs.
+    if _live_dots_on(participant, group) >= table.max_dots_per_need or _at_plenary_cap(table, participant, need):
         raise NeedCapReached()
     db.session.add(Dot(table_id=table.id, need_id=need.id, participant_id=participant.id))
     return _after_dot_change(table, participant, membership, need)
@@ -226,16 +213,43 @@ def withdraw_dot(table, participant, need_id):
         .where(Dot.participant_id == participant.id, Dot.need_id.in_(group), Dot.set_aside_by_id.is_(None))
         .order_by(Dot.id.desc())
     )
-    if dot is None:
+    # Conditional: on PostgreSQL another tab may have just taken the same dot back.
+    if dot is None or not _delete_dot(dot, live_only=True):
         raise NoDotToWithdraw()
-    db.session.delete(dot)
-    db.session.execute(
-        update(Membership)
-        .where(Membership.participant_id == participant.id, Membership.table_id == table.id)
-        .values(dots_used=Membership.dots_used - 1)
-        .execution_options(synchronize_session=False)
-    )
+    refund_dot(participant.id, table.id)
     return _after_dot_change(table, participant, membership, need)
+
+
+def _live_dots_on(participant, need_ids):
+    return db.session.scalar(
+        select(func.count(Dot.id)).where(
+            Dot.participant_id == participant.id, Dot.need_id.in_(list(need_ids)), Dot.set_aside_by_id.is_(None)
+        )
+    )
+
+
+def _at_plenary_cap(table, participant, need):
+    """Whether a participant who has moved between tables of the theme already
+    holds the most dots allowed on the needs merged with `need` at the plenary.
+    (Only they can hold dots on both sides of such a merge.)"""
+    tables_joined = db.session.scalar(
+        select(func.count()).select_from(Membership).join(WorkingTable, WorkingTable.id == Membership.table_id)
+        .where(Membership.participant_id == participant.id, WorkingTable.theme_id == table.theme_id)
+    )
+    if tables_joined < 2:
+        return False
+    tables = {other.id: other for other in table.theme.tables}
+    needs_by_id = {other.id: other for other in db.session.scalars(select(Need).where(Need.table_id.in_(list(tables))))}
+    group, cap = plenary_group(needs_by_id[need.id], needs_by_id, tables)
+    return _live_dots_on(participant, group) >= cap
+
+
+def _delete_dot(dot, live_only):
+    """Delete the dot (only if still live, with live_only); whether it was deleted."""
+    condition = [Dot.id == dot.id]
+    if live_only:
+        condition.append(Dot.set_aside_by_id.is_(None))
+    return db.session.execute(delete(Dot).where(*condition)).rowcount == 1
 
 
 def _after_dot_change(table, participant, membership, need):

@@ -99,10 +99,11 @@ def total_live_dots(table_ids):
     return sum(live_dot_counts(table_ids).values())
 
 
-def theme_ranking(theme):
-    """A theme's needs across all its tables, for the plenary: each entry with
-    its dots, the share of its tables' dots it took, and the tables that raised it."""
-    tables = {table.id: table for table in theme.tables}
+def theme_ranking(theme, tables=None):
+    """A theme's needs across its tables (all, or those given), for the
+    plenary: each entry with its dots, the share of its tables' dots it took,
+    and the tables that raised it."""
+    tables = {table.id: table for table in (theme.tables if tables is None else tables)}
     if not tables:
         return []
     needs = db.session.scalars(select(Need).where(Need.table_id.in_(list(tables))).order_by(Need.id)).all()

@@ -14,7 +14,6 @@ from workshop.core.notify import console_room, notifier, participant_room, phone
 from workshop.events.models import Organisation
 from workshop.extensions import db
 from workshop.participants.models import Membership
-from workshop.tables.facilitation import timer_state
 from workshop.tables.models import Phase, WorkingTable
 from workshop.tables.presence import presence
 
@@ -129,13 +128,34 @@ def table_info(table):
         "results_hidden": table.results_hidden,
         "revealed": table.results_revealed,
         "allow_table_change": table.event.allow_table_change,
+        "open": table.event.is_open,
     }
+
+
+def table_changed(table, members=False):
+    """Record the broadcast of the table's own details after they changed (a
+    reveal, new rules, the event opening or closing): to each audience with
+    the ranking as far as it may now see it, so a reveal taken back also takes
+    the ranking off phones. With `members`, every participant also gets their
+    own state again (their budget may have changed). Call after bump_version."""
+    info, full_ranking = table_info(table), ranking(table)
+    for audience, room in ((PHONE, phones_room(table.id)), (PROJECTOR, projector_room(table.id)),
+                           (CONSOLE, console_room(table.id))):
+        message = {"v": table.version, "table": info,
+                   "ranking": full_ranking if shows_ranking(table, audience) else None}
+        notifier.emit(db.session, "table", message, room)
+    if members:
+        participant_ids = db.session.scalars(
+            select(Membership.participant_id).where(Membership.table_id == table.id)
+        ).all()
+        for participant_id in participant_ids:
+            my_state_message(table, participant_id)
 
 
 def shows_ranking(table, audience):
     if audience == CONSOLE:
         return True
-    if table.results_hidden and not table.results_revealed:
+    if table.results_kept_hidden:
         return False
     if table.phase in (Phase.RESULTS, Phase.CLOSED):
         return True
@@ -148,7 +168,7 @@ def table_snapshot(table, audience, membership=None):
         "v": table.version,
         "table": table_info(table),
         "phase": table.phase.value,
-        "timer": timer_state(table),
+        "timer": table.timer_state(),
         "needs": console_needs(table) if audience == CONSOLE else visible_needs(table),
         "ranking": ranking(table) if shows_ranking(table, audience) else None,
         "me": my_state(table, membership) if membership is not None else None,

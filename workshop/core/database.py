@@ -55,10 +55,13 @@ def _begin_sqlite(connection):
 def unit_of_work():
     """One write transaction: commit at the end, roll back on any exception.
 
-    Broadcasts recorded inside go out only after the commit. Everything the
-    block reads is read inside the write transaction (any read-only
-    transaction open before is closed first), so rules checked here hold at
-    commit time.
+    Broadcasts recorded inside go out only after the commit. Any read-only
+    transaction open before is closed first. On SQLite the transaction
+    begins immediately (BEGIN IMMEDIATE), so writers take turns and a rule
+    checked here still holds at commit. PostgreSQL runs it at READ COMMITTED,
+    where a check read earlier in the block may be stale by commit time: rules
+    that concurrent writers could break (the dot budget, the per-need cap)
+    are therefore enforced by conditional updates whose row count is checked.
     """
     token = _write_intent.set(True)
     session = db.session

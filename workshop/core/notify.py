@@ -45,9 +45,10 @@ def phones_room(table_id):
     return f"table:{table_id}:phones"
 
 
-def event_room(event_id):
-    """The plenary of an event: its dashboard and its event projector (in PLENARY_NAMESPACE)."""
-    return f"event:{event_id}"
+def event_room(event_id, audience):
+    """The plenary of an event (in PLENARY_NAMESPACE), one room per audience:
+    "plenary" for the organizers' dashboards, "screen" for the event projectors."""
+    return f"event:{event_id}:{audience}"
 
 
 # Plenary clients connect on their own namespace: Socket.IO allows one

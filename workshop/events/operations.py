@@ -2,10 +2,13 @@
 
 from flask_babel import lazy_gettext as _l
 
+from workshop.contributions.state import table_changed
 from workshop.core.errors import InvalidInput
+from workshop.core.notify import notifier
 from workshop.core.validation import bounded_int, required_text
 from workshop.events.models import COLOUR_PATTERN, EVENT_LANGUAGES, Event, EventStatus, Theme
 from workshop.extensions import db
+from workshop.tables.operations import bump_version, create_table, log_action
 
 
 def create_event(organizer, title, starts_on=None, venue=None, language="it",
@@ -50,8 +53,16 @@ def change_event_status(event, actor, status):
             status = EventStatus(status)
         except ValueError:
             raise InvalidInput(_l("Unknown event status."), code="status_invalid") from None
+    before = event.status
     event.move_to(status)
     db.session.flush()
+    if event.status is not before:
+        log_action(event, actor, "status", **{"from": before.value, "to": event.status.value})
+        # Phones and projectors learn at once that posting and voting opened or closed.
+        for table in event.tables:
+            bump_version(table)
+            table_changed(table)
+            notifier.tally_changed(db.session, table.id)
     return event
 
 
@@ -111,8 +122,6 @@ def duplicate_event(event, actor, title=None):
     new join codes), the organisations, the organizers and the facilitators;
     no needs, dots or participants.
     """
-    # Imported here: the tables domain builds on events, not the other way round.
-    from workshop.tables.operations import create_table
 
     if title is None or not title.strip():
         title = str(_l("%(title)s (copy)", title=event.title))[:200]

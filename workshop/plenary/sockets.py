@@ -18,9 +18,8 @@ from workshop.core.notify import PLENARY_NAMESPACE, event_room
 from workshop.core.sockets import integer_field, socket_action
 from workshop.events.models import Event
 from workshop.extensions import db, socketio
-from workshop.plenary.state import plenary_snapshot
+from workshop.plenary.state import DASHBOARD, SCREEN, plenary_snapshot
 
-PLENARY_VIEW = "plenary"
 _KEY = "tavoli_plenary"
 
 
@@ -28,18 +27,20 @@ _KEY = "tavoli_plenary"
 def on_connect(auth=None):
     """The plenary dashboard or the event projector opening its connection.
 
-    auth: {"event": event id, "view": "plenary"}; the account is the logged-in
-    organizer. Refused connections get {"code", "message"} as connect_error data.
+    auth: {"event": event id, "view": "plenary" (the dashboard) or "screen"
+    (the event projector)}; the account is the logged-in organizer. Refused
+    connections get {"code", "message"} as connect_error data.
     """
     auth = auth if isinstance(auth, dict) else {}
     try:
-        if auth.get("view") != PLENARY_VIEW:
+        view = auth.get("view")
+        if view not in (DASHBOARD, SCREEN):
             raise InvalidInput(_l("Unknown view."), code="view_invalid")
         event = _managed_event(auth.get("event"))
         # Join before reading: whatever commits after the read still arrives.
-        join_room(event_room(event.id), namespace=PLENARY_NAMESPACE)
-        session[_KEY] = event.id
-        snapshot = plenary_snapshot(event)
+        join_room(event_room(event.id, view), namespace=PLENARY_NAMESPACE)
+        session[_KEY] = (event.id, view)
+        snapshot = plenary_snapshot(event, view)
     except DomainError as error:
         raise ConnectionRefusedError(error.as_dict()) from None
     finally:
@@ -57,12 +58,13 @@ def _managed_event(event_id):
     return event
 
 
-def connected_event():
-    """The event this connection follows, its organizer checked again (access may have changed)."""
-    event_id = session.get(_KEY)
-    if event_id is None:
+def connected_event(dashboard_only=False):
+    """The event this connection follows and its view, the organizer checked
+    again (access may have changed). With dashboard_only, refuse the event projector."""
+    event_id, view = session.get(_KEY) or (None, None)
+    if event_id is None or (dashboard_only and view != DASHBOARD):
         raise NotAllowed()
-    return _managed_event(event_id)
+    return _managed_event(event_id), view
 
 
 @socketio.on("sync", namespace=PLENARY_NAMESPACE)
@@ -70,7 +72,8 @@ def connected_event():
 def on_sync(payload):
     """A plenary client asking for a fresh snapshot (after a gap, or on demand).
     Payload: {}. Answers {"ok": true, "snapshot": {...}}."""
-    return {"snapshot": plenary_snapshot(connected_event())}
+    event, view = connected_event()
+    return {"snapshot": plenary_snapshot(event, view)}
 
 
 def _need(payload, name):
@@ -86,7 +89,7 @@ def on_merge(payload):
     """The dashboard merging a need into the same need raised at another table
     of its theme. Payload: {"source": need id, "target": need id}. The new
     ranking arrives with the next coalesced `plenary` update."""
-    event = connected_event()
+    event, _view = connected_event(dashboard_only=True)
     merging.merge_across_tables(event, current_user, _need(payload, "source"), _need(payload, "target"))
     return {}
 
@@ -96,6 +99,6 @@ def on_merge(payload):
 def on_unmerge(payload):
     """The dashboard splitting a need merged at the plenary off again.
     Payload: {"need": the merged need's id}."""
-    event = connected_event()
+    event, _view = connected_event(dashboard_only=True)
     merging.unmerge_across_tables(event, current_user, _need(payload, "need"))
     return {}

@@ -15,21 +15,28 @@ from workshop.extensions import db
 from workshop.participants.models import Participant
 from workshop.tables.models import WorkingTable
 
+# Who is looking: the organizers' dashboard sees every table's results; the
+# event projector, on the wall, only those a table's own projector may show
+# (a table keeping its results hidden until revealed is left out until then).
+DASHBOARD, SCREEN = "plenary", "screen"
 
-def plenary_snapshot(event):
-    """Everything the dashboard and the event projector draw, from scratch:
+
+def plenary_snapshot(event, audience=DASHBOARD):
+    """Everything the dashboard or the event projector draws, from scratch:
     the event, each theme (in theme order) with its ranking across its tables
     and its tables' phases, and the event's live counters."""
     themes = []
     for theme in event.themes:
         names = {table.id: table.name for table in theme.tables}
+        counted = [table for table in theme.tables if audience == DASHBOARD or not table.results_kept_hidden]
         themes.append({
             "id": theme.id,
             "name": theme.name,
             "colour": theme.colour,
             "position": theme.position,
-            "ranking": _with_merge_details(theme_ranking(theme), names),
-            "tables": [{"id": table.id, "name": table.name, "phase": table.phase.value} for table in theme.tables],
+            "ranking": _with_merge_details(theme_ranking(theme, counted), names),
+            "tables": [{"id": table.id, "name": table.name, "phase": table.phase.value,
+                        "results_kept_hidden": table.results_kept_hidden} for table in theme.tables],
         })
     return {
         "event": {"id": event.id, "title": event.title, "status": event.status.value},
@@ -74,8 +81,8 @@ def _counters(event, themes):
 
 def plenary_tallies(table_ids):
     """The coalesced plenary updates (a notifier tally builder): one fresh
-    snapshot per event that has a changed table, to that event's room in the
-    plenary namespace, however many dots changed since the last flush."""
+    snapshot per audience and event that has a changed table, to the event's
+    rooms in the plenary namespace, however many dots changed since the last flush."""
     event_ids = db.session.scalars(
         select(Theme.event_id).join(WorkingTable, WorkingTable.theme_id == Theme.id)
         .where(WorkingTable.id.in_(list(table_ids))).distinct().order_by(Theme.event_id)
@@ -84,5 +91,7 @@ def plenary_tallies(table_ids):
     for event_id in event_ids:
         event = db.session.get(Event, event_id)
         if event is not None:
-            messages.append(("plenary", event_room(event_id), plenary_snapshot(event), PLENARY_NAMESPACE))
+            for audience in (DASHBOARD, SCREEN):
+                messages.append(("plenary", event_room(event_id, audience), plenary_snapshot(event, audience),
+                                 PLENARY_NAMESPACE))
     return messages

@@ -8,6 +8,7 @@ wrong clock still shows the right time left.
 
 from flask_babel import lazy_gettext as _l
 
+from workshop.contributions.state import table_changed
 from workshop.core.errors import InvalidInput
 from workshop.core.models import utcnow
 from workshop.core.notify import notifier, table_room
@@ -18,19 +19,6 @@ from workshop.tables.operations import bump_version, log_action
 TIMER_MAX_S = 4 * 3600
 
 
-def timer_state(table, now=None):
-    """{"duration", "remaining", "running"} in seconds, or None with no timer set."""
-    now = now or utcnow()
-    remaining = table.timer_remaining(now)
-    if remaining is None:
-        return None
-    return {
-        "duration": table.timer_duration_s,
-        "remaining": round(remaining, 1),
-        "running": table.timer_started_at is not None,
-    }
-
-
 def _seconds(value, code):
     return bounded_int(value, 1, TIMER_MAX_S, code)
 
@@ -38,7 +26,7 @@ def _seconds(value, code):
 def _announce_timer(table, actor, action, **detail):
     log_action(table.event, actor, action, table=table, **detail)
     version = bump_version(table)
-    notifier.emit(db.session, "timer", {"v": version, "timer": timer_state(table)}, table_room(table.id))
+    notifier.emit(db.session, "timer", {"v": version, "timer": table.timer_state()}, table_room(table.id))
 
 
 def start_timer(table, actor, seconds):
@@ -88,7 +76,7 @@ def reveal_results(table, actor, revealed=True):
         raise InvalidInput(_l("This table shows its results without a reveal."), code="results_not_hidden")
     table.results_revealed = bool(revealed)
     log_action(table.event, actor, "reveal" if revealed else "unreveal", table=table)
-    version = bump_version(table)
-    notifier.emit(db.session, "reveal", {"v": version, "revealed": table.results_revealed}, table_room(table.id))
+    bump_version(table)
+    table_changed(table)
     notifier.tally_changed(db.session, table.id)
     return table

@@ -84,6 +84,11 @@ class WorkingTable(db.Model):
         self.timer_banked_s = 0
         self.timer_started_at = None
 
+    @property
+    def results_kept_hidden(self):
+        """Results hidden until revealed, and not revealed yet: only the console sees them."""
+        return self.results_hidden and not self.results_revealed
+
     def timer_remaining(self, now):
         """Seconds left on the phase timer at `now` (negative once overrun), or None without a timer."""
         if not self.timer_duration_s:
@@ -95,6 +100,17 @@ class WorkingTable(db.Model):
                 started = started.replace(tzinfo=now.tzinfo)
             run += (now - started).total_seconds()
         return self.timer_duration_s - run
+
+    def timer_state(self, now=None):
+        """{"duration", "remaining", "running"} in seconds, as clients are told, or None with no timer set."""
+        remaining = self.timer_remaining(now or utcnow())
+        if remaining is None:
+            return None
+        return {
+            "duration": self.timer_duration_s,
+            "remaining": round(remaining, 1),
+            "running": self.timer_started_at is not None,
+        }
 
     def move_to(self, phase):
         """Go one phase forward or back; refuse any other jump."""

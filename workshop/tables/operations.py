@@ -1,12 +1,15 @@
 """Creating working tables and moving them through their phases."""
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import and_, func, or_, select
 
+from workshop.contributions.models import Dot, Need
+from workshop.contributions.state import table_changed
 from workshop.core.errors import InvalidInput, WrongPhase
 from workshop.core.notify import notifier, table_room
 from workshop.core.validation import bounded_int, required_text
 from workshop.extensions import db
+from workshop.participants.models import Membership
 from workshop.tables.join_codes import new_join_code
 from workshop.tables.models import FacilitationLog, WorkingTable
 
@@ -109,16 +112,15 @@ def update_table(table, actor, name, theme, dots_per_participant, max_dots_per_n
     drop below the dots any participant has already spent there (rules_locked).
     The theme must be of the same event; the facilitators among the event's.
     """
-    # Imported here so that this appended function leaves the module's head alone.
-    from sqlalchemy import func
-
-    from workshop.contributions.models import Dot
-    from workshop.core.errors import InvalidInput
-    from workshop.participants.models import Membership
-
     event = table.event
     if theme.event_id != event.id:
         raise InvalidInput(code="theme_invalid")
+    if theme.id != table.theme_id and _merged_at_plenary(table):
+        raise InvalidInput(
+            _l("Needs of this table are merged at the plenary with another table's: split them there "
+               "before moving the table to another theme."),
+            code="table_merged_at_plenary",
+        )
     facilitators = list(facilitators)
     if any(account not in event.facilitators for account in facilitators):
         raise InvalidInput(_l("Choose the table's facilitators among the event's."), code="facilitator_invalid")
@@ -133,6 +135,7 @@ def update_table(table, actor, name, theme, dots_per_participant, max_dots_per_n
                 code="rules_locked",
             )
     before = {"dots": table.dots_per_participant, "most": table.max_dots_per_need, "hidden": table.results_hidden}
+    shown_before = (table.name, table.theme_id)
     table.name = required_text(name, 120, "name_required", _l("Give the table a name."))
     table.theme = theme
     table.dots_per_participant = dots
@@ -140,8 +143,24 @@ def update_table(table, actor, name, theme, dots_per_participant, max_dots_per_n
     table.results_hidden = bool(results_hidden)
     table.facilitators = facilitators
     after = {"dots": dots, "most": most, "hidden": table.results_hidden}
+    db.session.flush()
     if after != before:
         log_action(event, actor, "rules", table=table, **{"from": before, "to": after})
+    if after != before or (table.name, table.theme_id) != shown_before:
+        # Phones, projector and console show the name, theme and rules: they
+        # get them now, and each participant their budget.
+        bump_version(table)
+        table_changed(table, members=after["dots"] != before["dots"])
         notifier.tally_changed(db.session, table.id)
-    db.session.flush()
     return table
+
+
+def _merged_at_plenary(table):
+    """Whether a need of this table is merged with one of another table at the plenary (either way)."""
+    own = select(Need.id).where(Need.table_id == table.id)
+    return db.session.scalar(
+        select(Need.id).where(or_(
+            and_(Need.table_id == table.id, Need.theme_merged_into_id.is_not(None)),
+            Need.theme_merged_into_id.in_(own),
+        )).limit(1)
+    ) is not None

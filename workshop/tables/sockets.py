@@ -153,7 +153,7 @@ def on_timer(payload):
         facilitation.extend_timer(table, current_user, payload.get("seconds"))
     else:
         raise InvalidInput(_l("Unknown timer action."), code="timer_action_invalid")
-    return {"v": table.version, "timer": facilitation.timer_state(table)}
+    return {"v": table.version, "timer": table.timer_state()}
 
 
 @socketio.on("reveal")
