@@ -39,6 +39,8 @@ $(VENV)/.dev-installed: requirements.txt requirements-dev.txt | $(VENV)/bin/pyth
 %.mo: %.po | $(VENV)/.run-installed
 	$(BIN)/pybabel compile --statistics -i $< -o $@
 
+translations: $(COMPILED) ## Compile the translation catalogs
+
 migrate: setup ## Create or upgrade the database schema
 	$(BIN)/flask --app wsgi db upgrade
 

@@ -85,6 +85,8 @@ def _register_blueprints(app):
     from workshop.core.web import register_error_handlers
     from workshop.events.organisation_views import blueprint as organisations
     from workshop.events.views import blueprint as events
+    from workshop.exports import cli as exports_cli
+    from workshop.exports.views import blueprint as exports
     from workshop.participants.views import blueprint as participants
     from workshop.plenary.views import blueprint as plenary
     from workshop.tables.views import blueprint as tables
@@ -93,7 +95,8 @@ def _register_blueprints(app):
     def load_account(account_id):
         return db.session.get(Account, int(account_id)) if account_id.isdigit() else None
 
-    for blueprint in (core, accounts, events, organisations, participants, tables, plenary):
+    for blueprint in (core, accounts, events, organisations, participants, tables, plenary, exports):
         app.register_blueprint(blueprint)
     accounts_cli.register(app)
+    exports_cli.register(app)
     register_error_handlers(app)

@@ -15,10 +15,13 @@ How merges and hides count:
 
 from collections import defaultdict
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, union
 
 from workshop.contributions.models import Dot, Need
+from workshop.events.models import Theme
 from workshop.extensions import db
+from workshop.participants.models import Membership, Participant
+from workshop.tables.models import WorkingTable
 
 
 def live_dot_counts(table_ids):
@@ -93,6 +96,23 @@ def ranking(table):
         if not by_id[root_id].hidden
     ]
     return _ranked(entries)
+
+
+def organisations_present(event_id, table_ids=None):
+    """The ids of the organisations present at an event (or at some of its
+    tables): those its participants chose and those needs were posted on behalf of."""
+    chosen = select(Participant.organisation_id).where(
+        Participant.event_id == event_id, Participant.organisation_id.is_not(None)
+    )
+    posted = select(Need.organisation_id).where(Need.organisation_id.is_not(None))
+    if table_ids is None:
+        posted = posted.join(WorkingTable, WorkingTable.id == Need.table_id).join(
+            Theme, Theme.id == WorkingTable.theme_id).where(Theme.event_id == event_id)
+    else:
+        chosen = chosen.where(Participant.id.in_(
+            select(Membership.participant_id).where(Membership.table_id.in_(list(table_ids)))))
+        posted = posted.where(Need.table_id.in_(list(table_ids)))
+    return set(db.session.scalars(union(chosen, posted)))
 
 
 def total_live_dots(table_ids):

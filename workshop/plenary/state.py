@@ -8,7 +8,7 @@ table's projector or with an export.
 from sqlalchemy import func, select
 
 from workshop.contributions.models import Need
-from workshop.contributions.results import theme_ranking, total_live_dots
+from workshop.contributions.results import organisations_present, theme_ranking, total_live_dots
 from workshop.core.notify import PLENARY_NAMESPACE, event_room
 from workshop.events.models import Event, Theme
 from workshop.extensions import db
@@ -64,13 +64,10 @@ def _with_merge_details(ranking, table_names):
 
 
 def _counters(event, themes):
-    participants, organisations = db.session.execute(
-        select(func.count(Participant.id), func.count(Participant.organisation_id.distinct()))
-        .where(Participant.event_id == event.id)
-    ).one()
+    participants = db.session.scalar(select(func.count(Participant.id)).where(Participant.event_id == event.id))
     return {
         "participants": participants,
-        "organisations": organisations,
+        "organisations": len(organisations_present(event.id)),
         # The entries of the themes' rankings are the event's visible root
         # needs, as the plenary counts them (a need merged into another, at
         # its table or across tables, counts once).
