@@ -105,3 +105,16 @@ def test_the_command_line_writes_the_same_file(app, runner, day, tmp_path, clien
     assert target.read_bytes() == download(client, f"/organize/events/{day.event.id}/export/csv").data
     missing = runner.invoke(args=["export", "999"])
     assert missing.exit_code != 0 and "no event 999" in missing.output
+
+
+def test_the_event_page_and_the_console_offer_every_format(app, client, day):
+    from workshop.exports.formats import FORMATS
+
+    login(client, day.organizer.email)
+    page = client.get(f"/organize/events/{day.event.id}").data.decode()
+    http = app.test_client()
+    login(http, day.facilitator.email)
+    console = http.get(f"/tables/{day.tables[0].id}/console").data.decode()
+    for name in FORMATS:
+        assert f'href="/organize/events/{day.event.id}/export/{name}"' in page
+        assert f'href="/tables/{day.tables[0].id}/export/{name}"' in console

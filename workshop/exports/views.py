@@ -18,6 +18,11 @@ from workshop.tables.models import WorkingTable
 blueprint = Blueprint("exports", __name__)
 
 
+@blueprint.app_context_processor
+def formats_for_links():
+    return {"export_formats": list(FORMATS.values())}
+
+
 @blueprint.get("/organize/events/<int:event_id>/export/<name>")
 def event_export(event_id, name):
     event = db.session.get(Event, event_id) or abort(404)
