@@ -28,6 +28,7 @@ FORMATS = {
     export.name: export
     for export in (
         ExportFormat("csv", "csv", "text/csv; charset=utf-8", _l("CSV, one row per need"), spreadsheets.needs_csv),
+        ExportFormat("xlsx", "xlsx", spreadsheets.XLSX_MIMETYPE, _l("Workbook (XLSX)"), spreadsheets.needs_xlsx),
     )
 }
 
