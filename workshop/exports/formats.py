@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 
-from workshop.exports import spreadsheets
+from workshop.exports import decidim, spreadsheets
 
 
 @dataclass(frozen=True)
@@ -28,6 +28,11 @@ FORMATS = {
     export.name: export
     for export in (
         ExportFormat("csv", "csv", "text/csv; charset=utf-8", _l("CSV, one row per need"), spreadsheets.needs_csv),
+        ExportFormat("xlsx", "xlsx", spreadsheets.XLSX_MIMETYPE, _l("Workbook (XLSX)"), spreadsheets.needs_xlsx),
+        # "decidim.json", not ".json": the file is for Decidim's importer, and
+        # must not pass for another JSON export of the event.
+        ExportFormat("decidim", "decidim.json", decidim.MIMETYPE, _l("Proposals for Decidim"),
+                     decidim.decidim_proposals),
     )
 }
 
