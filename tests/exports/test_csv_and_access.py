@@ -34,12 +34,12 @@ def test_the_event_csv_has_every_need_and_agrees_with_the_database(app, client, 
     rows = read_csv(response)  # an Italian event: ";" and Italian headers
     assert len(rows) == database.scalar(select(func.count(Need.id))) == 8
     by_id = {int(row["Id del bisogno"]): row for row in rows}
-    assert sum(int(row["Punti su questo bisogno"]) for row in rows) == database.scalar(
+    assert sum(int(row["Bollini su questo bisogno"]) for row in rows) == database.scalar(
         select(func.count(Dot.id)).where(Dot.set_aside_by_id.is_(None)))
     bus = by_id[day.needs.bus]
     assert (bus["Bisogno"], bus["Tema"], bus["Tavolo"], bus["Organizzazione"], bus["Pubblicato da"]) == (
         BUS, "Famiglie e minori", "Table 1.1", "Cooperativa L'Arcobaleno", "Anna")
-    assert (bus["Punti al tavolo"], bus["Posizione al tavolo"], bus["Posizione nel tema"]) == ("3", "1", "2")
+    assert (bus["Bollini al tavolo"], bus["Posizione al tavolo"], bus["Posizione nel tema"]) == ("3", "1", "2")
     assert bus["Tipo di organizzazione"] == "Cooperativa sociale"
     merged = by_id[day.needs.bus_again]
     assert (merged["Unito a (tavolo)"], merged["Posizione al tavolo"]) == (str(day.needs.bus), "")

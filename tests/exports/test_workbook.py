@@ -144,7 +144,7 @@ def test_the_event_workbook_agrees_with_the_database_and_the_plenary(app, client
     by_csv = {int(row["Id del bisogno"]): row for row in read_csv(csv_response)}
     assert set(lines) == set(by_csv)
     for need_id, line in lines.items():
-        assert line["Punti su questo bisogno"] == int(by_csv[need_id]["Punti su questo bisogno"])
+        assert line["Bollini su questo bisogno"] == int(by_csv[need_id]["Bollini su questo bisogno"])
         rank = by_csv[need_id]["Posizione nel tema"]
         assert line["Posizione nel tema"] == (int(rank) if rank else None)
     spam = lines[day.needs.spam]

@@ -45,14 +45,14 @@ from flask_babel import gettext as _
 from markupsafe import Markup
 
 from workshop.events.models import EVENT_LANGUAGES
-from workshop.exports.minutes import event_minutes, table_minutes
+from workshop.exports.minutes import minutes_for
 
 MIMETYPE = "application/json"
 
 
 def decidim_proposals(event, table=None):
     """Every ranked need of every theme (or of one table) as one proposal, as the bytes of a JSON file."""
-    minutes = event_minutes(event) if table is None else table_minutes(table)
+    minutes = minutes_for(event, table)
     locales = [minutes.language, *(locale for locale in EVENT_LANGUAGES if locale != minutes.language)]
     texts = {line.id: line.text for line in minutes.needs}
     proposals = []

@@ -138,6 +138,11 @@ class Minutes:
     generated_at: datetime = field(default_factory=utcnow)
 
 
+def minutes_for(event, table=None):
+    """The minutes of the event, or of one of its tables."""
+    return event_minutes(event) if table is None else table_minutes(table)
+
+
 def event_minutes(event):
     """The minutes of a whole event."""
     return _minutes(event, [table for theme in event.themes for table in theme.tables], single_table=False)

@@ -30,7 +30,7 @@ from openpyxl.utils import get_column_letter
 
 from workshop.events.organisations import kind_name
 from workshop.exports.cells import text_cell, timestamp, yes_no
-from workshop.exports.minutes import event_minutes, table_minutes
+from workshop.exports.minutes import minutes_for
 
 SEPARATORS = {"it": ";", "en": ","}
 
@@ -76,14 +76,10 @@ NEED_COLUMNS = (
 )
 
 
-def minutes_of(event, table):
-    return event_minutes(event) if table is None else table_minutes(table)
-
-
 # The CSV ----------------------------------------------------------------
 
 def needs_csv(event, table=None):
-    minutes = minutes_of(event, table)
+    minutes = minutes_for(event, table)
     out = io.StringIO()
     writer = csv.writer(out, delimiter=SEPARATORS.get(minutes.language, ","), lineterminator="\r\n")
     writer.writerow([str(column.label) for column in NEED_COLUMNS])
@@ -130,7 +126,7 @@ class Grid:
 
 def needs_xlsx(event, table=None):
     """The workbook of the event (or of one table), as the bytes of an .xlsx file."""
-    minutes = minutes_of(event, table)
+    minutes = minutes_for(event, table)
     workbook = Workbook()
     taken = set()
     _summary_sheet(workbook.active, minutes, sheet_title(_("Summary"), taken))
