@@ -10,6 +10,7 @@ no page logs an error.
 
 import re
 
+import openpyxl
 from playwright.sync_api import expect
 
 from .conftest import LAPTOP, PHONE
@@ -360,7 +361,19 @@ def test_a_whole_event_from_set_up_to_a_merged_plenary(app_server, organizer, pa
     expect(dashboard.locator("#count-needs")).to_have_text("5")
     expect(dashboard.locator("#count-dots")).to_have_text("6")
 
-    # 7. No live page reloaded (phones that typed the code loaded the home page first), no page logged an error.
+    # 7. The minutes: the workbook downloaded from the event page says what the dashboard says.
+    laptop.goto(event_url)
+    with laptop.expect_download() as download:
+        laptop.locator("#exports a", has_text="Workbook (XLSX)").click()
+    assert download.value.suggested_filename == "tavoli-tavolo-delle-politiche-sociali.xlsx"
+    with open(download.value.path(), "rb") as file:
+        book = openpyxl.load_workbook(file)
+    summary = {row[0]: row[1] for row in book["Summary"].iter_rows(values_only=True) if row[0] is not None}
+    assert (summary["Dots used"], summary["Needs in the rankings (after merges)"]) == (6, 5)
+    work_sheet = [row[:3] for row in book["Work"].iter_rows(min_row=2, values_only=True)]
+    assert work_sheet == [(1, WORK_1, 2), (2, WORK_2, 1), (2, WORK_AGAIN, 1)]
+
+    # 8. No live page reloaded (phones that typed the code loaded the home page first), no page logged an error.
     for name in ("dashboard", "console-work", "console-housing", "console-work-2", "phone-housing-1",
                  "phone-housing-2", "phone-work-table-2"):
         assert pages.navigations(name) == 1, f"{name} navigated {pages.navigations(name)} times"
