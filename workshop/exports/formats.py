@@ -1,8 +1,8 @@
 """The export formats: each one's name, file type, label and renderer.
 
-A renderer takes (event, table) and returns the file's bytes: the minutes of
-the whole event when table is None, of that one table otherwise. Renderers
-write in the event's language (they are called inside force_locale).
+A renderer takes (event, table) and returns the file's bytes: for the whole
+event when table is None, for that one table otherwise. Renderers write in
+the event's language (they are called inside force_locale).
 """
 
 from collections.abc import Callable
@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 
-from workshop.exports import decidim, spreadsheets
+from workshop.exports import archive, decidim, spreadsheets
 
 
 @dataclass(frozen=True)
@@ -33,6 +33,8 @@ FORMATS = {
         # must not pass for another JSON export of the event.
         ExportFormat("decidim", "decidim.json", decidim.MIMETYPE, _l("Proposals for Decidim"),
                      decidim.decidim_proposals),
+        ExportFormat("json", "json", "application/json", _l("JSON archive (complete, can be imported again)"),
+                     archive.archive_json),
     )
 }
 

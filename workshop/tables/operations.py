@@ -20,7 +20,7 @@ def create_table(theme, name, dots_per_participant=None, max_dots_per_need=None,
     event = theme.event
     table = WorkingTable(
         theme=theme,
-        join_code=_unused_join_code(),
+        join_code=unused_join_code(),
         name=required_text(name, 120, "name_required", _l("Give the table a name.")),
         dots_per_participant=bounded_int(
             event.dots_per_participant if dots_per_participant is None else dots_per_participant,
@@ -37,7 +37,8 @@ def create_table(theme, name, dots_per_participant=None, max_dots_per_need=None,
     return table
 
 
-def _unused_join_code():
+def unused_join_code():
+    """A join code no table has yet."""
     for _ in range(20):
         code = new_join_code()
         if db.session.scalar(select(WorkingTable.id).where(WorkingTable.join_code == code)) is None:
@@ -81,8 +82,22 @@ def find_table_by_code(code):
     return db.session.scalar(select(WorkingTable).where(WorkingTable.join_code == code))
 
 
+# The detail keys that hold a need's id, by action: whoever copies or moves log
+# entries (the JSON archive) must translate these along with need_id. Keep it
+# in step with the calls to log_action.
+NEED_DETAIL_KEYS = {
+    "merge": ("into",),
+    "unmerge": ("from",),
+    "theme_merge": ("into",),
+    "theme_unmerge": ("from",),
+}
+
+
 def log_action(event, actor, action, table=None, need=None, **detail):
-    """Record a facilitator's or organizer's action; returns the log entry."""
+    """Record a facilitator's or organizer's action; returns the log entry.
+
+    A detail naming another need holds its id, under a key listed in NEED_DETAIL_KEYS.
+    """
     entry = FacilitationLog(
         event_id=event.id,
         table_id=table.id if table is not None else None,
