@@ -76,7 +76,9 @@ def day(world, app):
         facilitator = create_account("marco@example.org", "Marco Rossi", "correct horse battery", Role.FACILITATOR)
         first = db.session.get(WorkingTable, event.tables[0].id)
         first.facilitators.append(facilitator)
-        themes = db.session.get(Event, event.id).themes
+        the_event = db.session.get(Event, event.id)
+        the_event.facilitators.append(facilitator)
+        themes = the_event.themes
         themes[0].name, themes[1].name = "Famiglie e minori", "Lavoro"
         facilitator_ref = SimpleNamespace(id=facilitator.id, email=facilitator.email)
     municipality, volunteers, cooperative, association = _organisations(app, organizer, event.id)
