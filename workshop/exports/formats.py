@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 
-from workshop.exports import spreadsheets
+from workshop.exports import report, spreadsheets
 
 
 @dataclass(frozen=True)
@@ -28,6 +28,9 @@ FORMATS = {
     export.name: export
     for export in (
         ExportFormat("csv", "csv", "text/csv; charset=utf-8", _l("CSV, one row per need"), spreadsheets.needs_csv),
+        ExportFormat("report", "html", "text/html; charset=utf-8", _l("Printable report (HTML)"), report.report_html,
+                     inline=True),
+        ExportFormat("pdf", "pdf", "application/pdf", _l("Report (PDF)"), report.report_pdf),
     )
 }
 
