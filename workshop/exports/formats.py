@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 
-from workshop.exports import archive, decidim, spreadsheets
+from workshop.exports import archive, decidim, report, spreadsheets
 
 
 @dataclass(frozen=True)
@@ -27,8 +27,11 @@ class ExportFormat:
 FORMATS = {
     export.name: export
     for export in (
-        ExportFormat("csv", "csv", "text/csv; charset=utf-8", _l("CSV, one row per need"), spreadsheets.needs_csv),
+        ExportFormat("report", "html", "text/html; charset=utf-8", _l("Printable report (HTML)"), report.report_html,
+                     inline=True),
+        ExportFormat("pdf", "pdf", "application/pdf", _l("Report (PDF)"), report.report_pdf),
         ExportFormat("xlsx", "xlsx", spreadsheets.XLSX_MIMETYPE, _l("Workbook (XLSX)"), spreadsheets.needs_xlsx),
+        ExportFormat("csv", "csv", "text/csv; charset=utf-8", _l("CSV, one row per need"), spreadsheets.needs_csv),
         # "decidim.json", not ".json": the file is for Decidim's importer, and
         # must not pass for another JSON export of the event.
         ExportFormat("decidim", "decidim.json", decidim.MIMETYPE, _l("Proposals for Decidim"),
