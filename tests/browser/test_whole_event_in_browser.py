@@ -11,6 +11,7 @@ no page logs an error.
 import re
 
 import openpyxl
+import pypdf
 from playwright.sync_api import expect
 
 from .conftest import LAPTOP, PHONE
@@ -372,6 +373,11 @@ def test_a_whole_event_from_set_up_to_a_merged_plenary(app_server, organizer, pa
     assert (summary["Dots used"], summary["Needs in the rankings (after merges)"]) == (6, 5)
     work_sheet = [row[:3] for row in book["Work"].iter_rows(min_row=2, values_only=True)]
     assert work_sheet == [(1, WORK_1, 2), (2, WORK_2, 1), (2, WORK_AGAIN, 1)]
+    with laptop.expect_download() as download:
+        laptop.locator("#exports a", has_text="Report (PDF)").click()
+    report = " ".join(" ".join(page.extract_text().split()) for page in pypdf.PdfReader(download.value.path()).pages)
+    assert "Tavolo delle politiche sociali" in report and "Marco Brambillà" in report
+    assert f"1 {WORK_1} 2" in report
 
     # 8. No live page reloaded (phones that typed the code loaded the home page first), no page logged an error.
     for name in ("dashboard", "console-work", "console-housing", "console-work-2", "phone-housing-1",
