@@ -104,3 +104,19 @@ def test_the_first_run_prints_a_working_one_time_setup_link():
         link = re.search(r"one-time link\): (\S+)", log).group(1)
         assert link.startswith(server.url + "/setup/")
         assert requests.get(link, timeout=10).status_code == 200
+
+
+def test_only_the_apps_own_pages_and_listed_origins_open_live_connections():
+    listed = "https://intranet.example.org"
+    with AppServer(env={"SOCKETIO_CORS_ORIGINS": listed}) as server:
+        handshake = f"{server.url}/socket.io/?EIO=4&transport=polling"
+
+        def opens(origin):
+            headers = {"Origin": origin} if origin else {}
+            return requests.get(handshake, headers=headers, timeout=10).status_code == 200
+
+        # Listing an extra origin does not lock out the app's own pages.
+        assert opens(server.url) and opens(listed) and opens(None)
+        # Another site's page would ride on the visitor's cookies: refused.
+        assert not opens("https://evil.example.com")
+        assert not opens(server.url.replace("127.0.0.1", "localhost.evil.example.com"))

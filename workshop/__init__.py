@@ -7,6 +7,7 @@ from flask import Flask
 
 from config import config_for
 from workshop.core.database import default_database_uri, engine_options
+from workshop.core.network import socket_origin_check
 from workshop.core.notify import notifier
 from workshop.core.security import load_or_create_secret_key
 from workshop.extensions import babel, csrf, db, login_manager, migrate, socketio
@@ -63,13 +64,12 @@ def _init_extensions(app):
     login_manager.login_view = "accounts.login"
     login_manager.login_message_category = "info"
 
-    extra_origins = app.config["SOCKETIO_CORS_ORIGINS"]
+    extra_origins = [origin for origin in (app.config["SOCKETIO_CORS_ORIGINS"] or "").split(",") if origin.strip()]
     socketio.init_app(
         app,
         async_mode=app.config["SOCKETIO_ASYNC_MODE"],
         message_queue=app.config["SOCKETIO_MESSAGE_QUEUE"],
-        # None: only the app's own origin may open a connection.
-        cors_allowed_origins=[origin.strip() for origin in extra_origins.split(",")] if extra_origins else None,
+        cors_allowed_origins=socket_origin_check(app.config["PUBLIC_BASE_URL"], extra_origins),
         max_http_buffer_size=app.config["SOCKETIO_MAX_MESSAGE_BYTES"],
         ping_interval=20,
         ping_timeout=20,

@@ -1,7 +1,9 @@
-"""Which address phones should open: the base of every join link and QR code."""
+"""Addresses: which one phones should open (the base of every join link and QR
+code), and which pages may open a live connection."""
 
 import ipaddress
 import socket
+from urllib.parse import urlsplit
 
 _LOOPBACK_NAMES = {"localhost", "localhost.localdomain", "ip6-localhost"}
 
@@ -55,3 +57,26 @@ def public_base_url(configured, request_host_url, port):
     if address is None:
         return request_host_url.rstrip("/") if request_host_url else f"http://127.0.0.1:{port}"
     return f"http://{address}:{port}"
+
+
+def origin_of(url):
+    """scheme://host[:port] of a URL, as browsers send it in the Origin header."""
+    parts = urlsplit(url.strip())
+    return f"{parts.scheme}://{parts.netloc}".lower() if parts.scheme and parts.netloc else None
+
+
+def socket_origin_check(public_base_url_setting, extra_origins):
+    """Which pages may open a Socket.IO connection: the app's own (the address
+    the browser used, and PUBLIC_BASE_URL) and the extra origins listed in the
+    settings; never another site's page, which would ride on the visitor's
+    cookies (cross-site WebSocket hijacking)."""
+    allowed = {origin_of(url) for url in [public_base_url_setting, *extra_origins] if url and origin_of(url)}
+
+    def is_allowed(origin, environ):
+        if origin is None:  # not a browser: no cookies of a visitor to ride on
+            return True
+        origin = origin.lower()
+        own = f"{environ.get('wsgi.url_scheme', 'http')}://{environ.get('HTTP_HOST', '')}".lower()
+        return origin == own or origin in allowed
+
+    return is_allowed
