@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
-# Refresh the vendored front-end libraries and the PDF report's fonts from the
-# npm registry, at the pinned versions below. The app serves and embeds them
+# Refresh the vendored front-end libraries, the PDF report's fonts and the
+# browser tests' axe-core from the npm registry, at the pinned versions below. The app serves and embeds them
 # itself: halls are often offline.
 set -euo pipefail
 SOCKET_IO_CLIENT_VERSION=4.8.4
 DEJAVU_FONTS_VERSION=2.37.3
+AXE_CORE_VERSION=4.14.1
 
 cd "$(dirname "$0")/.."
 work=$(mktemp -d)
@@ -32,3 +33,12 @@ cp "$work/dejavu/package/LICENSE" "$target/LICENSE"
 echo "dejavu-fonts-ttf ${DEJAVU_FONTS_VERSION} (Bitstream Vera licence, DejaVu changes public domain)," \
   "from the npm registry" > "$target/VERSION"
 echo "vendored DejaVu Sans ${DEJAVU_FONTS_VERSION} into $target"
+
+# axe-core checks accessibility inside the browser tests (not served by the app).
+mkdir "$work/axe"
+(cd "$work/axe" && npm pack --silent "axe-core@${AXE_CORE_VERSION}" >/dev/null && tar xzf axe-core-*.tgz)
+target=tests/browser/vendor/axe-core
+mkdir -p "$target"
+cp "$work/axe/package/axe.min.js" "$work/axe/package/LICENSE" "$target/"
+echo "axe-core ${AXE_CORE_VERSION} (MPL-2.0), from the npm registry" > "$target/VERSION"
+echo "vendored axe-core ${AXE_CORE_VERSION} into $target"
