@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Refresh the vendored front-end libraries, the PDF report's fonts and the
-# browser tests' axe-core from the npm registry, at the pinned versions below. The app serves and embeds them
-# itself: halls are often offline.
+# Refresh, from the npm registry at the pinned versions below, the vendored
+# front-end libraries and the PDF report's fonts (the app serves and embeds
+# them itself: halls are often offline) and the browser tests' axe-core.
 set -euo pipefail
 SOCKET_IO_CLIENT_VERSION=4.8.4
 DEJAVU_FONTS_VERSION=2.37.3
