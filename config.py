@@ -79,6 +79,10 @@ class Config:
     INVITE_VALID_HOURS = _env_int("INVITE_VALID_HOURS", 72)
 
     WTF_CSRF_TIME_LIMIT = None  # a form left open through a long meeting must still submit
+    # Every browser in use takes brotli; gzip for the rest. (zstd, Flask-Compress's
+    # first choice, saves little here and is not in every phone's browser.)
+    COMPRESS_ALGORITHM = ["br", "gzip"]
+    COMPRESS_ALGORITHM_STREAMING = ["br", "deflate"]
     SQLALCHEMY_TRACK_MODIFICATIONS = False
 
 

@@ -10,7 +10,7 @@ from workshop.core.database import default_database_uri, engine_options
 from workshop.core.network import socket_origin_check
 from workshop.core.notify import notifier
 from workshop.core.security import load_or_create_secret_key
-from workshop.extensions import babel, csrf, db, login_manager, migrate, socketio
+from workshop.extensions import babel, compress, csrf, db, login_manager, migrate, socketio
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -58,6 +58,7 @@ def _init_extensions(app):
     db.init_app(app)
     migrate.init_app(app, db, directory=os.path.join(ROOT, "migrations"), render_as_batch=True)
     csrf.init_app(app)
+    compress.init_app(app)
     babel.init_app(app, locale_selector=select_locale,
                    default_translation_directories=os.path.join(ROOT, "workshop", "translations"))
     login_manager.init_app(app)
