@@ -49,6 +49,23 @@ class Audit:
         (ARTIFACTS / "axe-counts.json").write_text(json.dumps(counts, indent=2), encoding="utf-8")
 
 
+SMALL_TARGETS = """() => [...document.querySelectorAll("button, a[href], input, select, textarea, summary")]
+    .filter(element => element.offsetParent !== null && element.type !== "hidden")
+    .map(element => [element.outerHTML.slice(0, 80), element.getBoundingClientRect()])
+    .filter(([, box]) => box.width < 44 || box.height < 44)
+    .map(([html, box]) => [html, Math.round(box.width), Math.round(box.height)])"""
+
+OVERFLOW = """() => [...document.querySelectorAll("body *")]
+    .filter(element => element.offsetParent !== null
+            && element.getBoundingClientRect().right > document.documentElement.clientWidth + 0.5)
+    .map(element => element.outerHTML.slice(0, 80))"""
+
+
+def enlarge_text(page, percent):
+    """What a phone's large-text setting does: the root font size grows."""
+    page.evaluate("(percent) => { document.documentElement.style.fontSize = percent + '%'; }", percent)
+
+
 def _by_impact(found):
     impacts = {}
     for _rule, impact, nodes, _target in found:
@@ -114,6 +131,12 @@ def test_every_page_in_every_phase_passes_axe(app_server, organizer, pages):
         for name, page in (("phone", phone), ("phone (it)", italian), ("projector", projector),
                            ("console", console)):
             check(f"{name}, {phase}", page)
+        # A thumb can hit every control, and at 200 % text nothing needs sideways scrolling.
+        assert phone.evaluate(SMALL_TARGETS) == [], phase
+        enlarge_text(italian, 200)
+        assert italian.evaluate(OVERFLOW) == [], phase
+        assert italian.evaluate(SMALL_TARGETS) == [], phase
+        enlarge_text(italian, 100)
         # Read from the back of the hall: the projector keeps AAA contrast (7:1 for body text).
         assert axe_violations(projector, ["wcag2aaa"]) == [], phase
     laptop.goto(event_url + "/plenary/screen")
