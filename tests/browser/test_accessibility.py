@@ -1,13 +1,15 @@
 """Accessibility, checked by axe-core inside the real browser on every kind of
 page and in every phase of a table: no serious or critical violation of
 WCAG 2.1 A/AA, and the projector keeps AAA contrast (7:1) for the back of the
-hall. The counts of every page (whatever their impact) are written
+hall. Phones are thumb-sized and usable at 200 % text, and show no string of
+the other language. The counts of every page (whatever their impact) are written
 to test-artifacts/axe-counts.json for the issue notes.
 """
 
 import json
 from pathlib import Path
 
+from babel.messages.pofile import read_po
 from playwright.sync_api import expect
 
 from .conftest import ARTIFACTS, LAPTOP, PHONE, PROJECTOR
@@ -59,6 +61,27 @@ OVERFLOW = """() => [...document.querySelectorAll("body *")]
     .filter(element => element.offsetParent !== null
             && element.getBoundingClientRect().right > document.documentElement.clientWidth + 0.5)
     .map(element => element.outerHTML.slice(0, 80))"""
+
+
+def foreign_phrases(language):
+    """Interface phrases (two words or more) of the other language, as the
+    page would show them if a string had been left untranslated."""
+    catalog_path = Path(__file__).parents[2] / "workshop" / "translations" / "it" / "LC_MESSAGES" / "messages.po"
+    with catalog_path.open("rb") as file:
+        catalog = read_po(file)
+    phrases = set()
+    for message in catalog:
+        if not message.id or not isinstance(message.id, str) or message.id == message.string:
+            continue
+        phrase = message.id if language == "it" else message.string
+        if len(phrase.split()) >= 2 and "%(" not in phrase:
+            phrases.add(phrase)
+    return phrases
+
+
+def untranslated(page, phrases):
+    text = " ".join(page.inner_text("body").split())
+    return sorted(phrase for phrase in phrases if phrase in text)
 
 
 def enlarge_text(page, percent):
@@ -117,6 +140,7 @@ def test_every_page_in_every_phase_passes_axe(app_server, organizer, pages):
     italian.goto(f"{app_server.url}/j/{code}")
     expect(italian.locator("html")).to_have_attribute("lang", "it")
 
+    english_phrases, italian_phrases = foreign_phrases("it"), foreign_phrases("en")
     post_need(phone, NEED)
     expect(need_item(phone, NEED)).to_have_count(1)
     for phase in ("collect", "review", "vote", "results"):
@@ -131,6 +155,8 @@ def test_every_page_in_every_phase_passes_axe(app_server, organizer, pages):
         for name, page in (("phone", phone), ("phone (it)", italian), ("projector", projector),
                            ("console", console)):
             check(f"{name}, {phase}", page)
+        assert untranslated(italian, english_phrases) == [], phase
+        assert untranslated(phone, italian_phrases) == [], phase
         # A thumb can hit every control, and at 200 % text nothing needs sideways scrolling.
         assert phone.evaluate(SMALL_TARGETS) == [], phase
         enlarge_text(italian, 200)
@@ -147,7 +173,12 @@ def test_every_page_in_every_phase_passes_axe(app_server, organizer, pages):
     assert not blocking, json.dumps(blocking, indent=1)
     assert len(audit.found) == 26
 
-    # The checks can fail: grey text the projector could not show from the back, and an image without a
+    # The checks can fail: a string left in English on the Italian page is caught,
+    left_over = "Your organisation" if "Your organisation" in english_phrases else sorted(english_phrases)[0]
+    italian.evaluate("(text) => document.body.append(Object.assign(document.createElement('p'), {textContent: text}))",
+                     left_over)
+    assert untranslated(italian, english_phrases) == [left_over]
+    # and so are grey text the projector could not show from the back, and an image without a
     # text alternative, are caught.
     projector.evaluate("""() => {
         const text = document.createElement("p");
