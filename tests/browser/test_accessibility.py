@@ -13,7 +13,7 @@ from babel.messages.pofile import read_po
 from playwright.sync_api import expect
 
 from .conftest import ARTIFACTS, LAPTOP, PHONE, PROJECTOR
-from .test_table_in_browser import give_dot, need_item, post_need, set_up_table
+from .test_table_in_browser import dots_left, give_dot, need_item, post_need, set_up_table
 
 AXE = (Path(__file__).parent / "vendor" / "axe-core" / "axe.min.js").read_text(encoding="utf-8")
 WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
@@ -189,3 +189,38 @@ def test_every_page_in_every_phase_passes_axe(app_server, organizer, pages):
     assert "color-contrast-enhanced" in {rule for rule, *_ in axe_violations(projector, ["wcag2aaa"])}
     laptop.evaluate("document.body.insertAdjacentHTML('beforeend', '<img src=\"/static/favicon.svg\">')")
     assert ("image-alt", "critical") in {(rule, impact) for rule, impact, *_ in axe_violations(laptop)}
+
+
+def tab_to(page, selector, presses=40):
+    """Press Tab until the element matching selector has the focus, as a keyboard user would."""
+    for _ in range(presses):
+        page.keyboard.press("Tab")
+        if page.evaluate("(selector) => document.activeElement.matches(selector)", selector):
+            return
+    raise AssertionError(f"Tab never reached {selector}")
+
+
+def test_a_participant_can_post_and_vote_by_keyboard_alone(app_server, organizer, pages):
+    office = pages.context(**LAPTOP)
+    laptop = pages.page(office, "laptop")
+    console_url, _projector, code = set_up_table(laptop, app_server, organizer)
+    console = pages.page(office, "console")
+    console.goto(console_url)
+    phone = pages.page(pages.context(**{**LAPTOP, "viewport": {"width": 800, "height": 900}}), "keyboard")
+    phone.goto(f"{app_server.url}/j/{code}")
+    expect(phone.locator("#status")).to_have_attribute("data-status", "online")
+
+    tab_to(phone, "#need-text")
+    phone.keyboard.type(NEED)
+    tab_to(phone, "#post-form button[type=submit]")
+    phone.keyboard.press("Enter")
+    expect(need_item(phone, NEED)).to_have_count(1)
+
+    for _ in ("review", "vote"):
+        console.locator("#phase-next").click()
+    expect(phone.locator("#table")).to_have_attribute("data-phase", "vote")
+    expect(phone.locator("#dots-left")).to_have_text(dots_left(3, 3))
+    tab_to(phone, "ul#needs button.dot-button.primary")
+    phone.keyboard.press("Enter")
+    expect(phone.locator("#dots-left")).to_have_text(dots_left(2, 3))
+    expect(need_item(phone, NEED).locator("button.dot-button:not(.primary)")).to_be_visible()
