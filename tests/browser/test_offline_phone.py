@@ -77,4 +77,16 @@ def test_posts_and_dots_made_offline_reach_the_server_exactly_once(pages, app_se
     expect(phone.locator("#dots-left")).to_have_text(re.compile(r"\b2\b.*\b3\b"))
     assert stored(app_server, "SELECT count(*) FROM participant") == [(1,)]
     assert stored(app_server, "SELECT count(*) FROM need") == [(2,)]
+
+    # Offline again, the dot moves from the first need to the second: both steps arrive, once each.
+    phone_context.set_offline(True)
+    expect(phone.locator("#status")).to_have_attribute("data-status", "offline")
+    first_need.locator("button.dot-button:not(.primary)").click()
+    second_need = phone.locator("ul#needs li.need").filter(has_text=SECOND)
+    second_need.locator("button.dot-button.primary").click()
+    expect(phone.locator("#dots-left")).to_have_text(re.compile(r"\b2\b.*\b3\b"))
+    phone_context.set_offline(False)
+    expect(phone.locator("#status")).to_have_attribute("data-status", "online", timeout=20_000)
+    dots_by_need = "SELECT need.text, count(dot.id) FROM dot JOIN need ON need.id = dot.need_id GROUP BY need.text"
+    eventually_stored(phone, app_server, dots_by_need, [(SECOND, 1)])
     assert errors_besides_being_offline(pages) == []
