@@ -12,6 +12,18 @@ const state = new TableState();
 const $ = (id) => document.getElementById(id);
 let editing = null; // the id of the own need being rewritten, if any
 
+// The connection as the socket reports it; the outbox, once made, says
+// whether a connected phone is still catching up.
+let connection = "connecting";
+let outbox = null;
+
+// Connected yet still sending what was done offline: "behind", so nobody
+// mistakes a phone catching up for one that is done.
+function renderStatus() {
+  const behind = connection === "online" && outbox !== null && outbox.items.length > 0;
+  showStatus($("status"), strings, behind ? "behind" : connection);
+}
+
 const socket = connectTable({
   code,
   view: "phone",
@@ -22,12 +34,13 @@ const socket = connectTable({
       window.location.reload(); // the page hands out a fresh device cookie
       return;
     }
-    showStatus($("status"), strings, status);
+    connection = status;
+    renderStatus();
     if (status === "refused") notify(detail.message);
   },
 });
 
-const outbox = new Outbox("tavoli-outbox:" + code, socket, settled, render);
+outbox = new Outbox("tavoli-outbox:" + code, socket, settled, render);
 
 function settled(item, ack) {
   if (!ack.ok) {
@@ -96,6 +109,7 @@ function dotLabel(n) {
 }
 
 function render() {
+  renderStatus();
   if (!state.table) return;
   const phase = state.phase;
   root.dataset.phase = phase;

@@ -49,9 +49,19 @@ def test_posts_and_dots_made_offline_reach_the_server_exactly_once(pages, app_se
     expect(phone.locator("ul#needs li.need.pending")).to_have_count(2)  # kept on the phone
     assert stored(app_server, "SELECT count(*) FROM need") == [(0,)]
 
+    # Every status the phone shows from now on, however briefly.
+    phone.evaluate("""() => {
+        const status = document.getElementById("status");
+        window.statusesSeen = [];
+        new MutationObserver(() => window.statusesSeen.push(status.dataset.status))
+            .observe(status, {attributes: true, attributeFilter: ["data-status"]});
+    }""")
     phone_context.set_offline(False)
     expect(phone.locator("#status")).to_have_attribute("data-status", "online", timeout=20_000)
     expect(phone.locator("ul#needs li.need.pending")).to_have_count(0, timeout=20_000)
+    # Connected but still sending: it says so before it says all is well.
+    seen = phone.evaluate("() => window.statusesSeen")
+    assert "behind" in seen and seen.index("behind") < len(seen) - 1 and seen[-1] == "online", seen
     expect(phone.locator("ul#needs li.need .need-text")).to_have_count(2)
     eventually_stored(phone, app_server, "SELECT text FROM need ORDER BY text", sorted([(FIRST,), (SECOND,)]))
 
