@@ -27,6 +27,7 @@ from workshop.tables.connections import (
     PHONE_VIEW,
     SCREEN_VIEWS,
     connected_console,
+    connected_screen,
     connected_table,
     connection,
     remember_connection,
@@ -91,10 +92,11 @@ def _open_connection(code, view):
 
 
 def _snapshot():
-    table = connected_table()
     live = connection()
     if live["participant"] is None:
-        return table_snapshot(table, live["view"])
+        # A screen whose account has lost the table since it connected reads nothing more.
+        return table_snapshot(connected_screen(), live["view"])
+    table = connected_table()
     membership = db.session.get(Membership, (live["participant"], table.id))
     return table_snapshot(table, PHONE, membership)
 
