@@ -11,6 +11,7 @@ from functools import wraps
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_socketio import ConnectionRefusedError
 
 from workshop.core.database import run_in_unit_of_work
 from workshop.core.errors import DomainError, InvalidInput
@@ -50,6 +51,15 @@ def socket_action(write=True):
         return wrapper
 
     return decorate
+
+
+def refusal(error):
+    """A connect handler's refusal, built from a domain error so that the
+    client can read it: socket.io-client turns the connect_error packet into
+    an Error whose message is the packet's "message" and whose `data` is the
+    packet's "data", here {"code", "message"}. (Given a single argument,
+    python-socketio would send only a "message" holding the dict as a string.)"""
+    return ConnectionRefusedError(str(error.message), error.as_dict())
 
 
 def client_action_id(payload):

@@ -46,10 +46,13 @@ def connected_participant():
 
 
 def connected_screen():
-    """The table this projector or console shows; phones are refused."""
+    """The table this projector or console shows, checked against the account
+    on every event like connected_console; phones are refused."""
     if connection()["view"] not in SCREEN_VIEWS:
         raise NotAllowed()
-    return connected_table()
+    table = connected_table()
+    require(can_run_table(current_user, table))
+    return table
 
 
 def connected_console():
