@@ -19,6 +19,7 @@ import flask_migrate
 import psycopg2
 import pytest
 import requests
+import socketio
 from alembic.script import ScriptDirectory
 from sqlalchemy import text
 
@@ -239,12 +240,31 @@ def test_concurrent_dots_through_both_workers_never_exceed_the_budget(hall):
         disconnect(console, author, *itertools.chain(*voters))
 
 
+class PlenaryClient:
+    """An organizer's plenary dashboard, recording its snapshots."""
+
+    def __init__(self, server, session, event_id):
+        self.snapshots = []
+        self.arrived = threading.Event()
+        self.sio = socketio.Client(reconnection=False)
+        self.sio.on("plenary", self._record, namespace="/plenary")
+        cookie = "; ".join(f"{name}={value}" for name, value in session.cookies.items())
+        self.sio.connect(server.url, headers={"Cookie": cookie}, namespaces=["/plenary"], transports=["websocket"],
+                         auth={"event": event_id, "view": "plenary"}, wait_timeout=10)
+
+    def _record(self, snapshot):
+        self.snapshots.append(snapshot)
+        self.arrived.set()
+
+
 def test_stopping_redis_loses_no_acknowledged_action(hall):
     organizer = organizer_session(hall.a)
     table_id, code = create_table(hall.a, organizer)
+    event_id = hall.scalar("SELECT theme.event_id FROM working_table JOIN theme ON theme.id = working_table.theme_id "
+                           "WHERE working_table.id = %s", int(table_id))
     phone_a = LiveClient(hall.a, join(hall.a, code), {"table": code, "view": "phone"})
     phone_b = LiveClient(hall.b, join(hall.b, code), {"table": code, "view": "phone"})
-    projector = None
+    screens = []
     acknowledged = []
     try:
         hall.redis.stop()
@@ -254,18 +274,23 @@ def test_stopping_redis_loses_no_acknowledged_action(hall):
                 ack = phone.sio.call("post_need", {"id": action_id(), "text": text}, timeout=10)
                 if ack["ok"]:
                     acknowledged.append(text)
-        time.sleep(2)
-        hall.redis.start()
 
         # Every acknowledged post is in the database...
         assert len(acknowledged) == 10
         with hall.database() as connection, connection.cursor() as cursor:
             cursor.execute("SELECT text FROM need WHERE table_id = %s", (int(table_id),))
             assert sorted(text for (text,) in cursor.fetchall()) == sorted(acknowledged)
-        # ...a screen opened now shows all of them...
+        # ...and on any screen that connects, even while Redis is still down.
         projector = LiveClient(hall.b, organizer, {"table": code, "view": "projector"})
+        screens.append(projector)
         assert sorted(need["text"] for need in projector.wait_for("snapshot")["needs"]) == sorted(acknowledged)
-        # ...and once the workers are back on Redis, live news crosses between them again.
+        dashboard = PlenaryClient(hall.a, organizer, event_id)
+        screens.append(dashboard)
+        assert dashboard.arrived.wait(10), "the plenary dashboard got no snapshot"
+        assert dashboard.snapshots[0]["counters"]["needs"] == 10
+
+        # Once the workers are back on Redis, live news crosses between them again.
+        hall.redis.start()
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             ack = phone_a.sio.call("post_need", {"id": action_id(), "text": "Di nuovo in diretta"}, timeout=10)
@@ -277,7 +302,7 @@ def test_stopping_redis_loses_no_acknowledged_action(hall):
     finally:
         if hall.redis.process is None:
             hall.redis.start()
-        disconnect(phone_a, phone_b, *([projector] if projector else []))
+        disconnect(phone_a, phone_b, *screens)
 
 
 @pytest.mark.parametrize("async_mode", ["eventlet", "gevent"])
