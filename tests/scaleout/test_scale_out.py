@@ -162,6 +162,26 @@ def test_a_phone_on_one_worker_and_a_projector_on_the_other_see_each_other_live(
         disconnect(projector, console, phone_a, phone_b)
 
 
+def test_the_projector_counts_the_phones_online_on_every_worker(hall):
+    organizer = organizer_session(hall.a)
+    _table_id, code = create_table(hall.a, organizer)
+    projector = LiveClient(hall.b, organizer, {"table": code, "view": "projector"})
+    first = join(hall.a, code)
+    phones = []
+    try:
+        phones.append(LiveClient(hall.a, first, {"table": code, "view": "phone"}))
+        for server in (hall.b, hall.a):
+            phones.append(LiveClient(server, join(server, code), {"table": code, "view": "phone"}))
+        # A second tab of the first phone, on the other worker, is still one participant.
+        phones.append(LiveClient(hall.b, first, {"table": code, "view": "phone"}))
+        projector.wait_for("tally", lambda data: data["counters"]["online"] == 3)
+        projector.events.clear()
+        phones.pop(1).sio.disconnect()  # the phone on worker B leaves; worker B sends the count
+        projector.wait_for("tally", lambda data: data["counters"]["online"] == 2)
+    finally:
+        disconnect(projector, *phones)
+
+
 def socket_requests(server):
     """How many long-polling requests the worker has answered (websockets are logged only once closed)."""
     return server.log_tail(100000).count("/socket.io/?transport=polling")
