@@ -5,6 +5,10 @@ eventlet and gevent require; config.py itself imports only the standard
 library, so reading the setting first is safe. The `flask` command line
 (migrations, create-organizer) imports Flask before this file and serves
 nothing, so it is left unpatched: patching that late only spews warnings.
+
+eventlet's patching also makes the PostgreSQL driver (psycopg2) wait for the
+database cooperatively; gevent's does not, so under gevent the driver gets a
+wait callback (workshop/core/green.py).
 """
 
 import sys
@@ -27,6 +31,9 @@ elif SERVING and ASYNC_MODE == "gevent":
     from gevent import monkey
 
     monkey.patch_all()
+    from workshop.core.green import cooperate_with_gevent
+
+    cooperate_with_gevent()
 
 from workshop import create_app  # noqa: E402
 from workshop.extensions import socketio  # noqa: E402

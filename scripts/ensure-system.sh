@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # Install the system packages a target needs, if they are missing (Debian/Ubuntu).
 #   python: a Python 3.11+ that can create virtual environments
-#   test:   Chromium (driven by Playwright) and fonts for the browser tests
+#   test:   Chromium (driven by Playwright) and fonts for the browser tests;
+#           PostgreSQL, Redis and nginx for the scale-out test (tests/scaleout/),
+#           which starts its own instances on loopback (the services the
+#           packages enable are not needed by it)
 set -euo pipefail
 
 apt_install() {
@@ -25,6 +28,13 @@ case "${1:-}" in
   test)
     if [ -z "${CHROMIUM:-}" ] && [ ! -x /usr/bin/chromium ] && [ ! -x /usr/bin/chromium-browser ]; then
       apt_install chromium fonts-dejavu-core
+    fi
+    missing=()
+    compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null || missing+=(postgresql)
+    command -v redis-server >/dev/null || missing+=(redis-server)
+    command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || missing+=(nginx)
+    if [ "${#missing[@]}" -gt 0 ]; then
+      apt_install "${missing[@]}"
     fi
     ;;
   *)

@@ -7,7 +7,9 @@
 Each server gets its own free port on 127.0.0.1 and its own temporary instance
 folder (SQLite database, secret key, server.log). The schema is created with
 `flask db upgrade` and, unless organizer=None, one organizer account with the
-`create-organizer` command, exactly as an operator would.
+`create-organizer` command, exactly as an operator would. Several workers
+sharing one database (the scale-out test) are started with prepare=False
+after the first has been prepared, as an operator runs migrations once.
 """
 
 import os
@@ -56,8 +58,11 @@ class AppServer:
     flask()   runs `flask --app wsgi <args>` against the same instance
     """
 
-    def __init__(self, organizer=DEFAULT_ORGANIZER, env=None, start_timeout=20.0, keep_instance=False):
+    def __init__(self, organizer=DEFAULT_ORGANIZER, env=None, start_timeout=20.0, keep_instance=False,
+                 prepare=True):
         self.organizer = organizer
+        # False: the database is already migrated and holds the organizer.
+        self.prepare = prepare
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.instance = Path(tempfile.mkdtemp(prefix="tavoli-server-"))
@@ -102,9 +107,10 @@ class AppServer:
     # -- life cycle ----------------------------------------------------------
 
     def start(self):
-        self.flask("db", "upgrade")
-        if self.organizer is not None:
-            self.create_organizer(self.organizer)
+        if self.prepare:
+            self.flask("db", "upgrade")
+            if self.organizer is not None:
+                self.create_organizer(self.organizer)
         self._log_file = open(self.log_path, "ab")  # noqa: SIM115 (closed in stop())
         self.process = subprocess.Popen(
             [PYTHON, "wsgi.py"], cwd=ROOT, env=self.env,

@@ -48,13 +48,13 @@ def create_table(server, session):
 class LiveClient:
     """A python-socketio client that records every event it receives."""
 
-    def __init__(self, server, session, auth):
+    def __init__(self, server, session, auth, transports=("websocket",)):
         self.events = []
         self.arrived = threading.Condition()
         self.sio = socketio.Client(reconnection=False)
         self.sio.on("*", self._record)
         cookie = "; ".join(f"{name}={value}" for name, value in session.cookies.items())
-        self.sio.connect(server.url, headers={"Cookie": cookie}, auth=auth, transports=["websocket"],
+        self.sio.connect(server.url, headers={"Cookie": cookie}, auth=auth, transports=list(transports),
                          wait_timeout=10)
 
     def _record(self, event, data):

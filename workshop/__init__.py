@@ -54,6 +54,7 @@ def _init_extensions(app):
     from workshop.plenary import sockets as _plenary_sockets  # noqa: F401
     from workshop.plenary.state import plenary_tallies
     from workshop.tables import sockets as _table_sockets  # noqa: F401
+    from workshop.tables.presence import presence
 
     db.init_app(app)
     migrate.init_app(app, db, directory=os.path.join(ROOT, "migrations"), render_as_batch=True)
@@ -76,6 +77,7 @@ def _init_extensions(app):
         ping_timeout=20,
     )
     notifier.init_app(app, socketio, [table_tallies, plenary_tallies])
+    presence.init_app(app, socketio)
 
 
 def _register_blueprints(app):
