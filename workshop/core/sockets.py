@@ -11,6 +11,7 @@ from functools import wraps
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_socketio import ConnectionRefusedError
 
 from workshop.core.database import run_in_unit_of_work
 from workshop.core.errors import DomainError, InvalidInput
@@ -50,6 +51,16 @@ def socket_action(write=True):
         return wrapper
 
     return decorate
+
+
+def refused_connection(error):
+    """The exception a connect handler raises to refuse a connection for a DomainError.
+
+    The client's connect_error then carries the message and data = {"code",
+    "message", ...}; python-socketio sends a second argument as `data`, and a
+    single one only as the message's text.
+    """
+    return ConnectionRefusedError(str(error.message), error.as_dict())
 
 
 def client_action_id(payload):

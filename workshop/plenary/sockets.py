@@ -8,14 +8,14 @@ notifier sends to the event's room (workshop/plenary/state.py).
 from flask import request, session
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from flask_socketio import ConnectionRefusedError, join_room
+from flask_socketio import join_room
 
 from workshop.contributions import merging
 from workshop.contributions.models import Need
 from workshop.core.access import can_manage_event, require
 from workshop.core.errors import DomainError, InvalidInput, NotAllowed, NotFound
 from workshop.core.notify import PLENARY_NAMESPACE, event_room
-from workshop.core.sockets import integer_field, socket_action
+from workshop.core.sockets import integer_field, refused_connection, socket_action
 from workshop.events.models import Event
 from workshop.extensions import db, socketio
 from workshop.plenary.state import DASHBOARD, SCREEN, plenary_snapshot
@@ -42,7 +42,7 @@ def on_connect(auth=None):
         session[_KEY] = (event.id, view)
         snapshot = plenary_snapshot(event, view)
     except DomainError as error:
-        raise ConnectionRefusedError(error.as_dict()) from None
+        raise refused_connection(error) from None
     finally:
         db.session.remove()
     socketio.emit("plenary", snapshot, to=request.sid, namespace=PLENARY_NAMESPACE)

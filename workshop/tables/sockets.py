@@ -3,7 +3,7 @@
 from flask import current_app, request
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from flask_socketio import ConnectionRefusedError, join_room
+from flask_socketio import join_room
 
 from workshop.contributions.state import PHONE, table_snapshot
 from workshop.core.access import can_run_table, require
@@ -17,7 +17,7 @@ from workshop.core.notify import (
     projector_room,
     table_room,
 )
-from workshop.core.sockets import socket_action
+from workshop.core.sockets import refused_connection, socket_action
 from workshop.extensions import db, socketio
 from workshop.participants.devices import device_digest, read_device_token
 from workshop.participants.models import Membership
@@ -53,7 +53,7 @@ def on_connect(auth=None):
             raise InvalidInput(_l("Unknown view."), code="view_invalid")
         table_id, participant_id = run_in_unit_of_work(_open_connection, code, view)
     except DomainError as error:
-        raise ConnectionRefusedError(error.as_dict()) from None
+        raise refused_connection(error) from None
 
     remember_connection(table_id, view, participant_id)
     # Join the rooms before reading the snapshot: whatever commits after the
