@@ -78,6 +78,27 @@ class Config:
     # Links inviting a facilitator into an event stop working after this many hours.
     INVITE_VALID_HOURS = _env_int("INVITE_VALID_HOURS", 72)
 
+    # Rate limits (see docs/security.md), each in the `limits` notation:
+    # "N per minute", several separated by ";". They are keyed on who acts
+    # (a phone's device cookie, an account, the email typed at login), never
+    # on the address: a whole hall shares one NAT address. Where the counts
+    # are kept: memory:// (one process), or a Redis URL shared by workers.
+    RATELIMIT_STORAGE_URI = _env("RATELIMIT_STORAGE_URI", "memory://")
+    RATELIMIT_ENABLED = _env_bool("RATELIMIT_ENABLED", True)
+    RATELIMIT_STRATEGY = "sliding-window-counter"
+    RATELIMIT_KEY_PREFIX = "tavoli"
+    # A storage that cannot be reached lets everything through (and is logged):
+    # a meeting must not stop because the limits cannot be counted.
+    RATELIMIT_SWALLOW_ERRORS = True
+    # A Redis that stops answering costs an action at most a second, not a hang.
+    RATELIMIT_STORAGE_OPTIONS = {"socket_connect_timeout": 1, "socket_timeout": 1}
+    # Per participant (every tab of a phone together): needs posted, edited or
+    # deleted; dots given or taken back; profile changes. A participant posts
+    # perhaps 10 needs in a 20-minute collection.
+    RATELIMIT_NEEDS = _env("RATELIMIT_NEEDS", "15 per minute; 100 per hour")
+    RATELIMIT_DOTS = _env("RATELIMIT_DOTS", "60 per minute; 600 per hour")
+    RATELIMIT_PROFILE = _env("RATELIMIT_PROFILE", "10 per minute; 60 per hour")
+
     WTF_CSRF_TIME_LIMIT = None  # a form left open through a long meeting must still submit
     SQLALCHEMY_TRACK_MODIFICATIONS = False
 

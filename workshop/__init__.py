@@ -9,7 +9,7 @@ from config import config_for
 from workshop.core.database import default_database_uri, engine_options
 from workshop.core.notify import notifier
 from workshop.core.security import load_or_create_secret_key
-from workshop.extensions import babel, csrf, db, login_manager, migrate, socketio
+from workshop.extensions import babel, csrf, db, limiter, login_manager, migrate, socketio
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -61,6 +61,10 @@ def _init_extensions(app):
                    default_translation_directories=os.path.join(ROOT, "workshop", "translations"))
     login_manager.init_app(app)
     login_manager.login_view = "accounts.login"
+    limiter.init_app(app)
+    # Flask-Limiter logs the key of every limit reached: keys are pseudonymous
+    # hashes, but logs keep no participant identifiers at all.
+    logging.getLogger("flask-limiter").setLevel(logging.WARNING)
     login_manager.login_message_category = "info"
 
     extra_origins = app.config["SOCKETIO_CORS_ORIGINS"]

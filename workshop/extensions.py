@@ -1,6 +1,7 @@
 """Flask extensions, created unbound here and bound to the app in create_app()."""
 
 from flask_babel import Babel
+from flask_limiter import Limiter
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_socketio import SocketIO
@@ -29,3 +30,14 @@ socketio = SocketIO()
 login_manager = LoginManager()
 csrf = CSRFProtect()
 babel = Babel()
+
+
+def _actor_key():
+    # Every limit in Tavoli names its own key; this default is who acts
+    # (workshop/core/limits.py), never the network address.
+    from workshop.core.limits import actor_key
+
+    return actor_key()
+
+
+limiter = Limiter(key_func=_actor_key)

@@ -15,6 +15,7 @@ from flask_socketio import ConnectionRefusedError
 
 from workshop.core.database import run_in_unit_of_work
 from workshop.core.errors import DomainError, InvalidInput
+from workshop.core.limits import rate_limit
 from workshop.extensions import db
 
 log = logging.getLogger(__name__)
@@ -22,15 +23,22 @@ log = logging.getLogger(__name__)
 _CLIENT_ID = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
 
 
-def socket_action(write=True):
+def socket_action(write=True, limit=None):
     """Decorate a handler(payload) -> dict. Write handlers run in one unit of
     work (retried once if they lost a uniqueness race); read handlers run on a
-    plain session that is released before the answer is sent."""
+    plain session that is released before the answer is sent.
+
+    limit names a rate-limit setting (e.g. "RATELIMIT_NEEDS"): every event
+    counts against it for whoever sends it (all tabs of a phone together), and
+    once it is used up the answer is a "rate_limited" error saying when to try again.
+    """
 
     def decorate(handler):
         @wraps(handler)
         def wrapper(payload=None, *_ignored):
             try:
+                if limit:
+                    rate_limit(limit)
                 if not isinstance(payload, dict):
                     raise InvalidInput(_l("The message must be an object."), code="payload_invalid")
                 if write:

@@ -1,0 +1,101 @@
+"""Rate limits, keyed on who acts and never on the network address.
+
+A whole hall reaches the app through one NAT address, so a limit per address
+would stop everyone at once. A phone is known by its device cookie, an
+account by its login. The keys kept in the limits storage are keyed hashes
+made for this purpose only, so they cannot be matched with the device digests
+in the database.
+
+HTTP routes are limited with Flask-Limiter's decorators. Socket.IO events are
+not HTTP requests: their handlers call rate_limit() (through
+socket_action(limit=...)), which counts in the same storage with the same
+strategy: memory for one process, or the Redis named by RATELIMIT_STORAGE_URI,
+shared by every worker. Every limit is a setting (config.py), in the `limits`
+notation ("15 per minute; 100 per hour").
+"""
+
+import logging
+import math
+import time
+from datetime import timedelta
+
+from flask import current_app, request
+from flask_babel import format_timedelta
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from limits import parse_many
+
+from workshop.core.errors import RateLimited
+from workshop.core.security import token_digest
+from workshop.extensions import limiter
+
+log = logging.getLogger(__name__)
+
+# The one key shared by every request that carries no device cookie and no login.
+NO_DEVICE = "no-device"
+
+
+def _hashed(kind, value):
+    digest = token_digest(current_app.config["SECRET_KEY"], f"limits:{kind}:{value}")
+    return f"{kind}:{digest[:32]}"
+
+
+def device_key():
+    """The limits key of the phone behind this request (its signed device cookie), or None."""
+    from workshop.participants.devices import read_device_token  # the cookie's format belongs to participants
+
+    config = current_app.config
+    token = read_device_token(config["SECRET_KEY"], request.cookies.get(config["DEVICE_COOKIE_NAME"]))
+    return _hashed("device", token) if token else None
+
+
+def actor_key():
+    """Who acts: the phone (its device cookie), else the logged-in account, else NO_DEVICE."""
+    key = device_key()
+    if key:
+        return key
+    if current_user.is_authenticated:
+        return _hashed("account", current_user.id)
+    return NO_DEVICE
+
+
+def rate_limit(setting, key=None):
+    """Count one action against the limits in config[setting], for key (who acts, by default).
+
+    Raises RateLimited, saying when to try again, once they are used up; the
+    refused action is not counted. If the storage cannot be reached the
+    action goes through and the failure is logged.
+    """
+    if not limiter.enabled:
+        return
+    key = key or actor_key()
+    try:
+        strategy = limiter.limiter
+        for item in parse_many(current_app.config[setting]):
+            if not strategy.hit(item, *_identifiers(key, setting)):
+                raise _refusal(strategy, item, key, setting)
+    except RateLimited:
+        raise
+    except Exception:
+        log.warning("rate limit %s could not be counted; the action goes through", setting, exc_info=True)
+
+
+def _identifiers(key, setting):
+    return current_app.config["RATELIMIT_KEY_PREFIX"], key, setting.removeprefix("RATELIMIT_").lower()
+
+
+def _refusal(strategy, item, key, setting):
+    reset_at = strategy.get_window_stats(item, *_identifiers(key, setting)).reset_time
+    seconds = retry_after_seconds(reset_at)
+    log.info("rate limit %s reached (%s)", setting, item)
+    return RateLimited(seconds, try_again_message(seconds))
+
+
+def retry_after_seconds(reset_at):
+    """Whole seconds from now until reset_at (a Unix time), at least 1."""
+    return max(1, math.ceil(reset_at - time.time()))
+
+
+def try_again_message(seconds):
+    return _l("Too many attempts in a short time. Try again %(when)s.",
+              when=format_timedelta(timedelta(seconds=seconds), add_direction=True))
