@@ -92,6 +92,12 @@ class Config:
     RATELIMIT_SWALLOW_ERRORS = True
     # A Redis that stops answering costs an action at most a second, not a hang.
     RATELIMIT_STORAGE_OPTIONS = {"socket_connect_timeout": 1, "socket_timeout": 1}
+    # Opening a table's page (/j/<code>, the join form) per phone; phones
+    # without a device cookie yet (a hall scanning the QR code at once) share
+    # one, larger, allowance; unknown codes (typos, or someone guessing) per phone.
+    RATELIMIT_JOIN = _env("RATELIMIT_JOIN", "60 per minute")
+    RATELIMIT_JOIN_NEW_DEVICES = _env("RATELIMIT_JOIN_NEW_DEVICES", "600 per minute")
+    RATELIMIT_JOIN_MISSES = _env("RATELIMIT_JOIN_MISSES", "10 per 10 minutes")
     # Per participant (every tab of a phone together): needs posted, edited or
     # deleted; dots given or taken back; profile changes. A participant posts
     # perhaps 10 needs in a 20-minute collection.

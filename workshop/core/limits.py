@@ -6,7 +6,8 @@ account by its login. The keys kept in the limits storage are keyed hashes
 made for this purpose only, so they cannot be matched with the device digests
 in the database.
 
-HTTP routes are limited with Flask-Limiter's decorators. Socket.IO events are
+HTTP routes are limited with Flask-Limiter's decorators, with the key and
+limit functions below. Socket.IO events are
 not HTTP requests: their handlers call rate_limit() (through
 socket_action(limit=...)), which counts in the same storage with the same
 strategy: memory for one process, or the Redis named by RATELIMIT_STORAGE_URI,
@@ -17,6 +18,7 @@ notation ("15 per minute; 100 per hour").
 import logging
 import math
 import time
+from contextlib import suppress
 from datetime import timedelta
 
 from flask import current_app, request
@@ -31,7 +33,9 @@ from workshop.extensions import limiter
 
 log = logging.getLogger(__name__)
 
-# The one key shared by every request that carries no device cookie and no login.
+# The one key shared by every request that carries no device cookie and no
+# login: phones opening a join link for the first time (and anyone who drops
+# their cookies).
 NO_DEVICE = "no-device"
 
 
@@ -59,6 +63,12 @@ def actor_key():
     return NO_DEVICE
 
 
+def join_limit():
+    """How often one phone may open join links; phones with no device cookie share one larger allowance."""
+    setting = "RATELIMIT_JOIN_NEW_DEVICES" if actor_key() == NO_DEVICE else "RATELIMIT_JOIN"
+    return current_app.config[setting]
+
+
 def rate_limit(setting, key=None):
     """Count one action against the limits in config[setting], for key (who acts, by default).
 
@@ -78,6 +88,42 @@ def rate_limit(setting, key=None):
         raise
     except Exception:
         log.warning("rate limit %s could not be counted; the action goes through", setting, exc_info=True)
+
+
+def check_rate_limit(setting, key):
+    """Raise RateLimited if the limits in config[setting] are used up for key, without counting anything."""
+    if not limiter.enabled:
+        return
+    try:
+        strategy = limiter.limiter
+        for item in parse_many(current_app.config[setting]):
+            if not strategy.test(item, *_identifiers(key, setting)):
+                raise _refusal(strategy, item, key, setting)
+    except RateLimited:
+        raise
+    except Exception:
+        log.warning("rate limit %s could not be checked; the action goes through", setting, exc_info=True)
+
+
+def check_join_misses():
+    """Refuse a join lookup, before looking the code up, from a phone or account that has
+    tried too many unknown codes: it then learns nothing, whatever code it sends."""
+    key = actor_key()
+    if key != NO_DEVICE:
+        check_rate_limit("RATELIMIT_JOIN_MISSES", key)
+
+
+def count_join_miss():
+    """Count a join code that matched no table against whoever sent it.
+
+    Requests with no device cookie are not counted here: they share one key,
+    and a stranger's typos must not lock out every phone arriving for the
+    first time; their join lookups all count against RATELIMIT_JOIN_NEW_DEVICES.
+    """
+    key = actor_key()
+    if key != NO_DEVICE:
+        with suppress(RateLimited):  # already at the limit: the next lookup is refused
+            rate_limit("RATELIMIT_JOIN_MISSES", key)
 
 
 def _identifiers(key, setting):

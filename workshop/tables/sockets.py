@@ -6,6 +6,7 @@ from flask_login import current_user
 from flask_socketio import join_room
 
 from workshop.contributions.state import PHONE, table_snapshot
+from workshop.core import limits
 from workshop.core.access import can_run_table, require
 from workshop.core.database import run_in_unit_of_work
 from workshop.core.errors import DomainError, InvalidInput, NotAllowed, NotFound
@@ -75,15 +76,23 @@ def on_connect(auth=None):
 
 
 def _open_connection(code, view):
-    table = operations.find_table_by_code(code) if code else None
-    if table is None:
-        raise NotFound(_l("There is no table with this code."), code="table_not_found")
+    # Who is connecting is checked before the code is looked up, so that a
+    # connection without a device cookie or a login learns nothing about which
+    # codes exist; and whoever tried too many unknown codes is refused first.
+    token = None
     if view == PHONE_VIEW:
         secret_key = current_app.config["SECRET_KEY"]
-        cookie = request.cookies.get(current_app.config["DEVICE_COOKIE_NAME"])
-        token = read_device_token(secret_key, cookie)
+        token = read_device_token(secret_key, request.cookies.get(current_app.config["DEVICE_COOKIE_NAME"]))
         if token is None:
             raise NotAllowed(_l("Open the table's join link first."), code="no_device")
+    else:
+        require(current_user.is_authenticated)
+    limits.check_join_misses()
+    table = operations.find_table_by_code(code) if code else None
+    if table is None:
+        limits.count_join_miss()
+        raise NotFound(_l("There is no table with this code."), code="table_not_found")
+    if view == PHONE_VIEW:
         participant, _membership = join_table(table, device_digest(secret_key, token))
         return table.id, participant.id
     require(can_run_table(current_user, table))
