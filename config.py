@@ -104,6 +104,10 @@ class Config:
     RATELIMIT_NEEDS = _env("RATELIMIT_NEEDS", "15 per minute; 100 per hour")
     RATELIMIT_DOTS = _env("RATELIMIT_DOTS", "60 per minute; 600 per hour")
     RATELIMIT_PROFILE = _env("RATELIMIT_PROFILE", "10 per minute; 60 per hour")
+    # Failed logins per email address typed, and every login attempt together
+    # (each costs a password hash, which holds the whole eventlet process).
+    RATELIMIT_LOGIN = _env("RATELIMIT_LOGIN", "10 per 10 minutes")
+    RATELIMIT_LOGIN_ALL = _env("RATELIMIT_LOGIN_ALL", "120 per minute")
 
     WTF_CSRF_TIME_LIMIT = None  # a form left open through a long meeting must still submit
     SQLALCHEMY_TRACK_MODIFICATIONS = False

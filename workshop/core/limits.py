@@ -2,17 +2,16 @@
 
 A whole hall reaches the app through one NAT address, so a limit per address
 would stop everyone at once. A phone is known by its device cookie, an
-account by its login. The keys kept in the limits storage are keyed hashes
-made for this purpose only, so they cannot be matched with the device digests
-in the database.
+account by its login, login attempts by the email typed. The keys kept in
+the limits storage are keyed hashes made for this purpose only, so they
+cannot be matched with the device digests in the database.
 
 HTTP routes are limited with Flask-Limiter's decorators, with the key and
-limit functions below. Socket.IO events are
-not HTTP requests: their handlers call rate_limit() (through
-socket_action(limit=...)), which counts in the same storage with the same
-strategy: memory for one process, or the Redis named by RATELIMIT_STORAGE_URI,
-shared by every worker. Every limit is a setting (config.py), in the `limits`
-notation ("15 per minute; 100 per hour").
+limit functions below. Socket.IO events are not HTTP requests: their handlers
+call rate_limit() (through socket_action(limit=...)), which counts in the same
+storage with the same strategy: memory for one process, or the Redis named by
+RATELIMIT_STORAGE_URI, shared by every worker. Every limit is a setting
+(config.py), in the `limits` notation ("15 per minute; 100 per hour").
 """
 
 import logging
@@ -61,6 +60,11 @@ def actor_key():
     if current_user.is_authenticated:
         return _hashed("account", current_user.id)
     return NO_DEVICE
+
+
+def email_key(email):
+    """The key of the login attempts made for one email address (as normalised)."""
+    return _hashed("login", email)
 
 
 def join_limit():
