@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Install the system packages a target needs, if they are missing (Debian/Ubuntu).
 #   python: a Python 3.11+ that can create virtual environments
-#   test:   Chromium (driven by Playwright) and fonts for the browser tests
+#   test:   Chromium (driven by Playwright) and fonts for the browser tests;
+#           Redis for the tests of limits shared by worker processes
 set -euo pipefail
 
 apt_install() {
@@ -26,6 +27,7 @@ case "${1:-}" in
     if [ -z "${CHROMIUM:-}" ] && [ ! -x /usr/bin/chromium ] && [ ! -x /usr/bin/chromium-browser ]; then
       apt_install chromium fonts-dejavu-core
     fi
+    command -v redis-server >/dev/null || apt_install redis-server
     ;;
   *)
     echo "usage: $0 python|test" >&2
