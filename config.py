@@ -97,7 +97,10 @@ class Config:
     # one, larger, allowance; unknown codes (typos, or someone guessing) per phone.
     RATELIMIT_JOIN = _env("RATELIMIT_JOIN", "60 per minute")
     RATELIMIT_JOIN_NEW_DEVICES = _env("RATELIMIT_JOIN_NEW_DEVICES", "600 per minute")
-    RATELIMIT_JOIN_MISSES = _env("RATELIMIT_JOIN_MISSES", "10 per 10 minutes")
+    RATELIMIT_JOIN_MISSES = _env("RATELIMIT_JOIN_MISSES", "10 per 10 minutes; 20 per day")
+    # Unknown codes from everyone together, beyond what a hall mistypes: past
+    # it, a phone that sent 3 unknown codes that day is refused as well.
+    RATELIMIT_JOIN_MISSES_ALL = _env("RATELIMIT_JOIN_MISSES_ALL", "300 per 10 minutes")
     # Per participant (every tab of a phone together): needs posted, edited or
     # deleted; dots given or taken back; profile changes. A participant posts
     # perhaps 10 needs in a 20-minute collection.

@@ -141,3 +141,31 @@ def test_a_phone_opening_join_links_too_often_is_limited(app, world):
     assert phone.get(f"/j/{table.join_code}").status_code == 429
     assert phone_with_cookie(app, table).get(f"/j/{table.join_code}").status_code == 200
 
+
+
+def test_while_the_server_is_being_guessed_at_each_phone_gets_only_three_unknown_codes(app, world):
+    """Someone collecting device cookies to guess with gets three guesses per cookie, not ten;
+    a phone that mistypes once still gets in."""
+    app.config["RATELIMIT_JOIN_MISSES_ALL"] = "5 per minute"
+    table = world.table()
+    patient = phone_with_cookie(app, table)
+    for code in ("YYYYYA", "YYYYYB", "YYYYYC", "YYYYYD"):  # before: more than three
+        assert patient.get(f"/j/{code}").status_code == 404
+    for code in ("ZZZZZA", "ZZZZZB"):  # strangers with no cookie: the server's misses are used up
+        assert app.test_client().get(f"/j/{code}").status_code == 404
+    assert patient.get(f"/j/{table.join_code}").status_code == 429
+
+    guesser = phone_with_cookie(app, table)
+    for code in ("ZZZZZC", "ZZZZZD", "ZZZZZE"):
+        assert guesser.get(f"/j/{code}").status_code == 404
+    refused = guesser.get("/j/ZZZZZF", headers=EN)
+    assert refused.status_code == 429 and 1 <= int(refused.headers["Retry-After"]) <= 60
+    assert TRY_AGAIN.search(refused.get_data(as_text=True))
+    assert guesser.get(f"/j/{table.join_code}").status_code == 429
+    connected, refusal = connect(app, guesser, table.join_code)
+    assert not connected and refusal["code"] == "rate_limited"
+
+    typo = phone_with_cookie(app, table)
+    assert typo.get("/j/ZZZZZG").status_code == 404
+    assert typo.get(f"/j/{table.join_code}").status_code == 200
+    assert connect(app, typo, table.join_code) == (True, None)

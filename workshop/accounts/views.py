@@ -37,7 +37,7 @@ def _login_failed(response):
 # together has a ceiling too, since each costs a password hash.
 @limiter.limit(lambda: current_app.config["RATELIMIT_LOGIN"], key_func=_login_email_key, methods=["POST"],
                deduct_when=_login_failed)
-@limiter.limit(lambda: current_app.config["RATELIMIT_LOGIN_ALL"], key_func=lambda: "everyone", methods=["POST"],
+@limiter.limit(lambda: current_app.config["RATELIMIT_LOGIN_ALL"], key_func=lambda: limits.EVERYONE, methods=["POST"],
                scope="login-all")
 def login():
     if current_user.is_authenticated:

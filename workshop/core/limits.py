@@ -36,6 +36,10 @@ log = logging.getLogger(__name__)
 # login: phones opening a join link for the first time (and anyone who drops
 # their cookies).
 NO_DEVICE = "no-device"
+# The key of limits counted for the whole server.
+EVERYONE = "everyone"
+# Unknown codes a phone may send while the server is being guessed at (see check_join_misses).
+MISSES_WHILE_GUESSED = 3
 
 
 def _hashed(kind, value):
@@ -111,23 +115,56 @@ def check_rate_limit(setting, key):
 
 def check_join_misses():
     """Refuse a join lookup, before looking the code up, from a phone or account that has
-    tried too many unknown codes: it then learns nothing, whatever code it sends."""
+    sent too many unknown codes: it then learns nothing, whatever code it sends.
+
+    While the whole server receives more unknown codes than a hall could
+    mistype (RATELIMIT_JOIN_MISSES_ALL), a phone that sent MISSES_WHILE_GUESSED
+    of them in the longest window of RATELIMIT_JOIN_MISSES is refused too:
+    someone collecting device cookies to guess with then gets that many
+    guesses per cookie and day.
+    """
     key = actor_key()
-    if key != NO_DEVICE:
-        check_rate_limit("RATELIMIT_JOIN_MISSES", key)
+    if key == NO_DEVICE:
+        return
+    check_rate_limit("RATELIMIT_JOIN_MISSES", key)
+    try:
+        strategy = limiter.limiter if limiter.enabled else None
+        guessed = strategy and _used_up(strategy, "RATELIMIT_JOIN_MISSES_ALL", EVERYONE)
+        if not guessed:
+            return
+        # Counted over the longest window (a day by default), so that a cookie
+        # kept aside does not earn new guesses every few minutes.
+        item = max(parse_many(current_app.config["RATELIMIT_JOIN_MISSES"]), key=lambda item: item.get_expiry())
+        misses = item.amount - strategy.get_window_stats(item, *_identifiers(key, "RATELIMIT_JOIN_MISSES")).remaining
+    except Exception:
+        log.warning("join misses could not be checked; the lookup goes through", exc_info=True)
+        return
+    if misses >= MISSES_WHILE_GUESSED:
+        # Try again once the server's window has passed.
+        raise _refusal(strategy, guessed, EVERYONE, "RATELIMIT_JOIN_MISSES_ALL")
 
 
 def count_join_miss():
-    """Count a join code that matched no table against whoever sent it.
+    """Count a join code that matched no table, for the whole server and for whoever sent it.
 
-    Requests with no device cookie are not counted here: they share one key,
-    and a stranger's typos must not lock out every phone arriving for the
-    first time; their join lookups all count against RATELIMIT_JOIN_NEW_DEVICES.
+    Requests with no device cookie count only for the whole server: they
+    share one key, and a stranger's typos must not lock out every phone
+    arriving for the first time (their lookups all count against
+    RATELIMIT_JOIN_NEW_DEVICES).
     """
+    # Already at a limit: the next lookup is refused, this one was answered.
+    with suppress(RateLimited):
+        rate_limit("RATELIMIT_JOIN_MISSES_ALL", EVERYONE)
     key = actor_key()
     if key != NO_DEVICE:
-        with suppress(RateLimited):  # already at the limit: the next lookup is refused
+        with suppress(RateLimited):
             rate_limit("RATELIMIT_JOIN_MISSES", key)
+
+
+def _used_up(strategy, setting, key):
+    """The first of the limits in config[setting] used up for key, or None."""
+    return next((item for item in parse_many(current_app.config[setting])
+                 if not strategy.test(item, *_identifiers(key, setting))), None)
 
 
 def _identifiers(key, setting):
