@@ -61,11 +61,11 @@ def _init_extensions(app):
                    default_translation_directories=os.path.join(ROOT, "workshop", "translations"))
     login_manager.init_app(app)
     login_manager.login_view = "accounts.login"
+    login_manager.login_message_category = "info"
     limiter.init_app(app)
     # Flask-Limiter logs the key of every limit reached: keys are pseudonymous
     # hashes, but logs keep no participant identifiers at all.
     logging.getLogger("flask-limiter").setLevel(logging.WARNING)
-    login_manager.login_message_category = "info"
 
     extra_origins = app.config["SOCKETIO_CORS_ORIGINS"]
     socketio.init_app(

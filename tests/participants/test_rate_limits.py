@@ -11,8 +11,10 @@ import time
 
 from sqlalchemy import func, select
 
-from tests.conftest import Phone, set_phase
+from tests.conftest import Client, Phone, set_phase
 from workshop.contributions.models import Dot, Need
+from workshop.core.database import _write_intent
+from workshop.extensions import limiter
 from workshop.participants.models import Participant
 
 TRY_AGAIN = re.compile(r"Too many attempts in a short time\. Try again in \d+ (second|seconds|minute|minutes)\.")
@@ -148,3 +150,28 @@ def test_the_default_limits_leave_room_for_a_real_meeting(app, world, database):
     for need in needs:
         assert phone.dot(need["id"])["ok"]
     assert database.scalar(select(func.count(Dot.id))) == 10
+
+
+def test_the_limits_storage_is_never_called_inside_a_write_transaction(app, world, monkeypatch):
+    """Under eventlet a call to Redis lets other greenlets run; one holding SQLite's write lock
+    meanwhile would stop every other writer of the process."""
+    calls = []
+    strategy = limiter.limiter
+    for name in ("hit", "test", "get_window_stats"):
+        original = getattr(strategy, name)
+
+        def spy(*args, _original=original, _name=name, **kwargs):
+            calls.append((_name, _write_intent.get()))
+            return _original(*args, **kwargs)
+
+        monkeypatch.setattr(strategy, name, spy)
+    app.config["RATELIMIT_NEEDS"] = "1 per minute"
+    table = world.table()
+    phone = english_phone(app, table)
+    assert phone.post("Uno")["ok"]
+    assert_rate_limited(phone.post("Due"))
+    phone.http.get("/j/ZZZZZZ")
+    guess = Phone.__new__(Phone)
+    Client.__init__(guess, app, phone.http, {"table": "ZZZZZZ", "view": "phone"})
+    assert not guess.connected
+    assert len(calls) > 6 and not any(in_write for _name, in_write in calls), calls
