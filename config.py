@@ -78,6 +78,40 @@ class Config:
     # Links inviting a facilitator into an event stop working after this many hours.
     INVITE_VALID_HOURS = _env_int("INVITE_VALID_HOURS", 72)
 
+    # Rate limits (see docs/security.md), each in the `limits` notation:
+    # "N per minute", several separated by ";". They are keyed on who acts
+    # (a phone's device cookie, an account, the email typed at login), never
+    # on the address: a whole hall shares one NAT address. Where the counts
+    # are kept: memory:// (one process), or a Redis URL shared by workers.
+    RATELIMIT_STORAGE_URI = _env("RATELIMIT_STORAGE_URI", "memory://")
+    RATELIMIT_ENABLED = _env_bool("RATELIMIT_ENABLED", True)
+    RATELIMIT_STRATEGY = "sliding-window-counter"
+    RATELIMIT_KEY_PREFIX = "tavoli"
+    # A storage that cannot be reached lets everything through (and is logged):
+    # a meeting must not stop because the limits cannot be counted.
+    RATELIMIT_SWALLOW_ERRORS = True
+    # A Redis that stops answering costs an action at most a second, not a hang.
+    RATELIMIT_STORAGE_OPTIONS = {"socket_connect_timeout": 1, "socket_timeout": 1}
+    # Opening a table's page (/j/<code>, the join form) per phone; phones
+    # without a device cookie yet (a hall scanning the QR code at once) share
+    # one, larger, allowance; unknown codes (typos, or someone guessing) per phone.
+    RATELIMIT_JOIN = _env("RATELIMIT_JOIN", "60 per minute")
+    RATELIMIT_JOIN_NEW_DEVICES = _env("RATELIMIT_JOIN_NEW_DEVICES", "600 per minute")
+    RATELIMIT_JOIN_MISSES = _env("RATELIMIT_JOIN_MISSES", "10 per 10 minutes; 20 per day")
+    # Unknown codes from everyone together, beyond what a hall mistypes: past
+    # it, a phone that sent 3 unknown codes that day is refused as well.
+    RATELIMIT_JOIN_MISSES_ALL = _env("RATELIMIT_JOIN_MISSES_ALL", "300 per 10 minutes")
+    # Per participant (every tab of a phone together): needs posted, edited or
+    # deleted; dots given or taken back; profile changes. A participant posts
+    # perhaps 10 needs in a 20-minute collection.
+    RATELIMIT_NEEDS = _env("RATELIMIT_NEEDS", "15 per minute; 100 per hour")
+    RATELIMIT_DOTS = _env("RATELIMIT_DOTS", "60 per minute; 600 per hour")
+    RATELIMIT_PROFILE = _env("RATELIMIT_PROFILE", "10 per minute; 60 per hour")
+    # Failed logins per email address typed, and every login attempt together
+    # (each costs a password hash, which holds the whole eventlet process).
+    RATELIMIT_LOGIN = _env("RATELIMIT_LOGIN", "10 per 10 minutes")
+    RATELIMIT_LOGIN_ALL = _env("RATELIMIT_LOGIN_ALL", "120 per minute")
+
     WTF_CSRF_TIME_LIMIT = None  # a form left open through a long meeting must still submit
     # Every browser in use takes brotli; gzip for the rest. (zstd, Flask-Compress's
     # first choice, saves little here and is not in every phone's browser.)

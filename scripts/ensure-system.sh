@@ -2,7 +2,8 @@
 # Install the system packages a target needs, if they are missing (Debian/Ubuntu).
 #   python: a Python 3.11+ that can create virtual environments
 #   test:   Chromium (driven by Playwright) and fonts for the browser tests;
-#           PostgreSQL, Redis and nginx for the scale-out test (tests/scaleout/),
+#           PostgreSQL, Redis and nginx for the scale-out test (tests/scaleout/)
+#           and Redis for the limits shared by worker processes,
 #           which starts its own instances on loopback (the services the
 #           packages enable are not needed by it)
 set -euo pipefail

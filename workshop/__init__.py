@@ -10,7 +10,7 @@ from workshop.core.database import default_database_uri, engine_options
 from workshop.core.network import socket_origin_check
 from workshop.core.notify import notifier
 from workshop.core.security import load_or_create_secret_key
-from workshop.extensions import babel, compress, csrf, db, login_manager, migrate, socketio
+from workshop.extensions import babel, compress, csrf, db, limiter, login_manager, migrate, socketio
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -65,6 +65,10 @@ def _init_extensions(app):
     login_manager.init_app(app)
     login_manager.login_view = "accounts.login"
     login_manager.login_message_category = "info"
+    limiter.init_app(app)
+    # Flask-Limiter logs the key of every limit reached: keys are pseudonymous
+    # hashes, but logs keep no participant identifiers at all.
+    logging.getLogger("flask-limiter").setLevel(logging.WARNING)
 
     extra_origins = [origin for origin in (app.config["SOCKETIO_CORS_ORIGINS"] or "").split(",") if origin.strip()]
     socketio.init_app(

@@ -2,6 +2,7 @@
 
 from flask_babel import Babel
 from flask_compress import Compress
+from flask_limiter import Limiter
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_socketio import SocketIO
@@ -32,3 +33,14 @@ csrf = CSRFProtect()
 babel = Babel()
 # Phones on hall Wi-Fi load the page compressed (brotli, else gzip).
 compress = Compress()
+
+
+def _actor_key():
+    # Every limit in Tavoli names its own key; this default is who acts
+    # (workshop/core/limits.py), never the network address.
+    from workshop.core.limits import actor_key
+
+    return actor_key()
+
+
+limiter = Limiter(key_func=_actor_key)

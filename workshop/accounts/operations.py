@@ -1,9 +1,11 @@
 """Creating accounts: the first organizer by a one-time set-up link, facilitators by invitation."""
 
+import secrets
 from datetime import timedelta
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
+from werkzeug.security import check_password_hash, generate_password_hash
 
 from workshop.accounts.models import Account, FacilitatorInvite, Role, SetupLink
 from workshop.core.errors import InvalidInput, LinkInvalid, NotFound
@@ -36,6 +38,20 @@ def create_account(email, name, password, role):
     db.session.add(account)
     db.session.flush()
     return account
+
+
+# Checked against when nobody has the email typed, so that a wrong email takes
+# as long as a wrong password and the login form does not tell which emails exist.
+_NOBODY_PASSWORD_HASH = generate_password_hash(secrets.token_urlsafe(16))
+
+
+def authenticate(email, password):
+    """The account with this email and password, or None; as slow for an unknown email as for a known one."""
+    account = db.session.scalar(select(Account).where(Account.email == normalise_email(email)))
+    if account is None:
+        check_password_hash(_NOBODY_PASSWORD_HASH, password or "")
+        return None
+    return account if account.check_password(password or "") else None
 
 
 def organizer_exists():

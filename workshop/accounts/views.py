@@ -6,30 +6,46 @@ from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import select
 
 from workshop.accounts.forms import InviteAcceptForm, LoginForm, SetupForm
-from workshop.accounts.models import Account
 from workshop.accounts.operations import (
+    authenticate,
     find_invite,
     find_setup_link,
     normalise_email,
     redeem_invite,
     redeem_setup_link,
 )
+from workshop.core import limits
 from workshop.core.web import apply_to_form, local_path
 from workshop.events.models import Event, EventStatus, Theme
-from workshop.extensions import db
+from workshop.extensions import db, limiter
 from workshop.tables.models import WorkingTable, table_facilitator
 
 blueprint = Blueprint("accounts", __name__)
 
 
+def _login_email_key():
+    return limits.email_key(normalise_email(request.form.get("email")))
+
+
+def _login_failed(response):
+    return response.status_code != 302
+
+
 @blueprint.route("/login", methods=["GET", "POST"])
+# Guessing one account's password is slow (failed attempts per email typed),
+# while a hall of organizers logging in at once is not held up; every attempt
+# together has a ceiling too, since each costs a password hash.
+@limiter.limit(lambda: current_app.config["RATELIMIT_LOGIN"], key_func=_login_email_key, methods=["POST"],
+               deduct_when=_login_failed)
+@limiter.limit(lambda: current_app.config["RATELIMIT_LOGIN_ALL"], key_func=lambda: limits.EVERYONE, methods=["POST"],
+               scope="login-all")
 def login():
     if current_user.is_authenticated:
         return redirect(_home(current_user))
     form = LoginForm()
     if form.validate_on_submit():
-        account = db.session.scalar(select(Account).where(Account.email == normalise_email(form.email.data)))
-        if account is not None and account.check_password(form.password.data):
+        account = authenticate(form.email.data, form.password.data)
+        if account is not None:
             login_user(account)
             return redirect(local_path(request.args.get("next"), _home(account)))
         form.form_errors.append(_("Wrong email or password."))

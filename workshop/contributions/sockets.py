@@ -16,7 +16,7 @@ from workshop.tables.connections import connected_console, connected_participant
 
 
 @socketio.on("post_need")
-@socket_action()
+@socket_action(limit="RATELIMIT_NEEDS")
 def on_post_need(payload):
     """A phone posts a need. Payload: {"id": action id, "text": 1-280 characters}.
     Answers {"ok": true, "v", "need": {"id", "text", "at"}}."""
@@ -26,7 +26,7 @@ def on_post_need(payload):
 
 
 @socketio.on("cast_dot")
-@socket_action()
+@socket_action(limit="RATELIMIT_DOTS")
 def on_cast_dot(payload):
     """A phone gives a dot to a need. Payload: {"id": action id, "need": need id}.
     Answers {"ok": true, "v", "need", "me": {"budget", "left", "dots", "needs"}}."""
@@ -37,7 +37,7 @@ def on_cast_dot(payload):
 
 
 @socketio.on("withdraw_dot")
-@socket_action()
+@socket_action(limit="RATELIMIT_DOTS")
 def on_withdraw_dot(payload):
     """A phone takes a dot back from a need. Payload and answer as cast_dot."""
     return operations.withdraw_dot(
@@ -47,7 +47,7 @@ def on_withdraw_dot(payload):
 
 
 @socketio.on("edit_need")
-@socket_action()
+@socket_action(limit="RATELIMIT_NEEDS")
 def on_edit_need(payload):
     """A phone rewrites one of its own needs while the table collects.
     Payload: {"id": action id, "need": need id, "text": new text}. Answers {"ok": true, "v", "need"}."""
@@ -58,7 +58,7 @@ def on_edit_need(payload):
 
 
 @socketio.on("delete_need")
-@socket_action()
+@socket_action(limit="RATELIMIT_NEEDS")
 def on_delete_need(payload):
     """A phone deletes one of its own needs while the table collects.
     Payload: {"id": action id, "need": need id}. Answers {"ok": true, "v", "deleted"}."""

@@ -82,3 +82,18 @@ class LinkInvalid(DomainError):
     code = "link_invalid"
     status = 404
     default_message = _l("This link is not valid any more. Ask for a new one.")
+
+
+class RateLimited(DomainError):
+    """Too many actions of one kind in a short time; retry_after says when to try again (seconds)."""
+
+    code = "rate_limited"
+    status = 429
+    default_message = _l("Too many attempts in a short time. Wait a moment and try again.")
+
+    def __init__(self, retry_after, message=None):
+        self.retry_after = retry_after
+        super().__init__(message)
+
+    def as_dict(self):
+        return {**super().as_dict(), "retry_after": self.retry_after}

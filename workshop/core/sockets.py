@@ -15,6 +15,7 @@ from flask_socketio import ConnectionRefusedError
 
 from workshop.core.database import run_in_unit_of_work
 from workshop.core.errors import DomainError, InvalidInput
+from workshop.core.limits import rate_limit
 from workshop.extensions import db
 
 log = logging.getLogger(__name__)
@@ -22,15 +23,22 @@ log = logging.getLogger(__name__)
 _CLIENT_ID = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
 
 
-def socket_action(write=True):
+def socket_action(write=True, limit=None):
     """Decorate a handler(payload) -> dict. Write handlers run in one unit of
     work (retried once if they lost a uniqueness race); read handlers run on a
-    plain session that is released before the answer is sent."""
+    plain session that is released before the answer is sent.
+
+    limit names a rate-limit setting (e.g. "RATELIMIT_NEEDS"): every event
+    counts against it for whoever sends it (all tabs of a phone together), and
+    once it is used up the answer is a "rate_limited" error saying when to try again.
+    """
 
     def decorate(handler):
         @wraps(handler)
         def wrapper(payload=None, *_ignored):
             try:
+                if limit:
+                    rate_limit(limit)
                 if not isinstance(payload, dict):
                     raise InvalidInput(_l("The message must be an object."), code="payload_invalid")
                 if write:
@@ -54,11 +62,12 @@ def socket_action(write=True):
 
 
 def refusal(error):
-    """A connect handler's refusal, built from a domain error so that the
-    client can read it: socket.io-client turns the connect_error packet into
-    an Error whose message is the packet's "message" and whose `data` is the
-    packet's "data", here {"code", "message"}. (Given a single argument,
-    python-socketio would send only a "message" holding the dict as a string.)"""
+    """The exception a connect handler raises to refuse a connection for a DomainError.
+
+    The client's connect_error then carries the message and data = {"code",
+    "message", ...}; python-socketio sends a second argument as `data`, and a
+    single one only as the message's text.
+    """
     return ConnectionRefusedError(str(error.message), error.as_dict())
 
 

@@ -6,14 +6,16 @@ from urllib.parse import urlsplit
 from flask import Blueprint, current_app, has_request_context, jsonify, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
+from flask_limiter import RateLimitExceeded
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import text
 from werkzeug.exceptions import HTTPException
 
 from workshop.core.database import unit_of_work
 from workshop.core.errors import DomainError
+from workshop.core.limits import retry_after_seconds, try_again_message
 from workshop.core.security import security_headers
-from workshop.extensions import db
+from workshop.extensions import db, limiter
 
 log = logging.getLogger(__name__)
 LANGUAGE_COOKIE = "tavoli_lang"
@@ -73,20 +75,30 @@ def switch_language(code):
     return response
 
 
-def _error_page(status, message):
+def _error_page(status, message, headers=None):
+    headers = headers or {}
     if request.accept_mimetypes.best == "application/json" or request.path.startswith("/api/"):
-        return jsonify(error={"code": status, "message": message}), status
+        return jsonify(error={"code": status, "message": message}), status, headers
     try:
-        return render_template("errors/error.html", status=status, message=message), status
+        return render_template("errors/error.html", status=status, message=message), status, headers
     except Exception:  # an error page must never fail in turn
         log.exception("the error page could not be rendered")
-        return message, status, {"Content-Type": "text/plain; charset=utf-8"}
+        return message, status, {**headers, "Content-Type": "text/plain; charset=utf-8"}
 
 
 def register_error_handlers(app):
     @app.errorhandler(DomainError)
     def domain_error(error):
-        return _error_page(error.status, str(error.message))
+        retry_after = getattr(error, "retry_after", None)
+        return _error_page(error.status, str(error.message),
+                           {"Retry-After": str(retry_after)} if retry_after else None)
+
+    @app.errorhandler(RateLimitExceeded)
+    def rate_limit_exceeded(error):
+        # A limit of a route (Flask-Limiter): say when the oldest attempts stop counting.
+        current = limiter.current_limit
+        seconds = retry_after_seconds(current.reset_at) if current else 60
+        return _error_page(429, str(try_again_message(seconds)), {"Retry-After": str(seconds)})
 
     @app.errorhandler(CSRFError)
     def csrf_error(error):

@@ -27,7 +27,7 @@ def on_get_profile(payload):
 
 
 @socketio.on("set_profile")
-@socket_action()
+@socket_action(limit="RATELIMIT_PROFILE")
 def on_set_profile(payload):
     """A phone saving its profile. Payload: {"name": text or null, "organisation":
     organisation id or null}. Answers {"ok": true, "profile": {"name", "organisation"}}."""

@@ -3,6 +3,8 @@
 from flask import Blueprint, current_app, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
+from workshop.core import limits
+from workshop.extensions import limiter
 from workshop.participants.devices import new_device_cookie, read_device_token
 from workshop.tables.join_codes import normalise_join_code
 from workshop.tables.operations import find_table_by_code
@@ -16,7 +18,13 @@ def home():
     return render_template("participants/home.html")
 
 
+# Opening join links is limited per phone (its device cookie), never per
+# address; both routes count against one allowance.
+join_limit = limiter.shared_limit(limits.join_limit, scope="join", key_func=limits.actor_key)
+
+
 @blueprint.get("/join")
+@join_limit
 def join():
     code = normalise_join_code(request.args.get("code"))
     if not code:
@@ -25,14 +33,20 @@ def join():
 
 
 @blueprint.get("/j/<code>")
+@join_limit
 def table(code):
     """A table's page on a phone. The page itself joins the table over Socket.IO;
-    here the phone only gets its device cookie, if it has none yet."""
+    here the phone only gets its device cookie, if it has none yet.
+
+    Every unknown code gets the same page, and a phone that has tried too many
+    is refused before the lookup, whatever code it sends next."""
     normalised = normalise_join_code(code)
     if normalised != code:
         return redirect(url_for("participants.table", code=normalised))
+    limits.check_join_misses()
     working_table = find_table_by_code(code)
     if working_table is None:
+        limits.count_join_miss()
         message = _("There is no table with the code %(code)s. Check the code on the screen and try again.",
                     code=code)
         return render_template("participants/home.html", error=message, code=code), 404

@@ -6,6 +6,7 @@ from flask_login import current_user
 from flask_socketio import join_room
 
 from workshop.contributions.state import PHONE, table_snapshot
+from workshop.core import limits
 from workshop.core.access import can_run_table, require
 from workshop.core.database import run_in_unit_of_work
 from workshop.core.errors import DomainError, InvalidInput, NotAllowed, NotFound
@@ -52,8 +53,21 @@ def on_connect(auth=None):
     try:
         if view != PHONE_VIEW and view not in SCREEN_VIEWS:
             raise InvalidInput(_l("Unknown view."), code="view_invalid")
-        table_id, participant_id = run_in_unit_of_work(_open_connection, code, view)
+        # Who is connecting is checked before the code is looked up, so that a
+        # connection without a device cookie or a login learns nothing about
+        # which codes exist; and whoever sent too many unknown codes is refused
+        # first. The limits storage (Redis) is never called inside the unit of
+        # work: no greenlet may wait on the network while holding SQLite's lock.
+        token = None
+        if view == PHONE_VIEW:
+            token = _device_token()
+        else:
+            require(current_user.is_authenticated)
+        limits.check_join_misses()
+        table_id, participant_id = run_in_unit_of_work(_open_connection, code, view, token)
     except DomainError as error:
+        if error.code == "table_not_found":
+            limits.count_join_miss()
         raise refusal(error) from None
 
     remember_connection(table_id, view, participant_id)
@@ -75,17 +89,20 @@ def on_connect(auth=None):
     socketio.emit("snapshot", snapshot, to=request.sid)
 
 
-def _open_connection(code, view):
+def _device_token():
+    token = read_device_token(current_app.config["SECRET_KEY"],
+                              request.cookies.get(current_app.config["DEVICE_COOKIE_NAME"]))
+    if token is None:
+        raise NotAllowed(_l("Open the table's join link first."), code="no_device")
+    return token
+
+
+def _open_connection(code, view, token):
     table = operations.find_table_by_code(code) if code else None
     if table is None:
         raise NotFound(_l("There is no table with this code."), code="table_not_found")
     if view == PHONE_VIEW:
-        secret_key = current_app.config["SECRET_KEY"]
-        cookie = request.cookies.get(current_app.config["DEVICE_COOKIE_NAME"])
-        token = read_device_token(secret_key, cookie)
-        if token is None:
-            raise NotAllowed(_l("Open the table's join link first."), code="no_device")
-        participant, _membership = join_table(table, device_digest(secret_key, token))
+        participant, _membership = join_table(table, device_digest(current_app.config["SECRET_KEY"], token))
         return table.id, participant.id
     require(can_run_table(current_user, table))
     return table.id, None
