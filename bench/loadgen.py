@@ -234,7 +234,7 @@ class Plan:
     duration_s: float = 10.0
     join_window_s: float = 0.0  # > 0: every phone joins within this window (a QR-scan burst)
     join_concurrency: int = 200
-    join_deadline_s: float = 150.0  # phones not joined by then count as failed joins
+    join_deadline_s: float = 90.0  # phones not joined by then count as failed joins
     with_consoles: bool = True
     seed: int = 7
 
@@ -427,7 +427,7 @@ async def run_load(plan):
                 metrics.converged += 1
 
     checks = [asyncio.create_task(check(p)) for p in live]
-    _, late = await asyncio.wait(checks, timeout=120)
+    _, late = await asyncio.wait(checks, timeout=60)
     for task in late:
         task.cancel()
     await asyncio.gather(*(p.conn.close() for p in live),
