@@ -130,6 +130,8 @@ class Connection:
             for future in self._acks.values():
                 if not future.done():
                     future.set_exception(ProtocolError("connection closed"))
+                    # A caller cancelled meanwhile never reads it: mark it read.
+                    future.add_done_callback(lambda done: done.exception())
 
     def _dispatch(self, packet):
         now = time.perf_counter()
