@@ -9,7 +9,7 @@ export TAVOLI_INSTANCE ?= $(CURDIR)/instance
 CATALOGS := $(wildcard workshop/translations/*/LC_MESSAGES/messages.po)
 COMPILED := $(CATALOGS:.po=.mo)
 
-.PHONY: run test setup setup-dev migrate translations update-translations lint vendor lock clean
+.PHONY: run test bench setup setup-dev migrate translations update-translations lint vendor lock clean
 
 run: setup migrate ## Serve the app on HOST:PORT (default 0.0.0.0:5000)
 	$(BIN)/python wsgi.py
@@ -18,6 +18,9 @@ test: setup-dev ## Run the whole test suite, browser and real servers included
 	scripts/ensure-system.sh test
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest
+
+bench: setup-dev ## Load-test a real server under both async modes (BENCH_SCENARIOS=meeting,event-1000 for a subset)
+	$(BIN)/python -m bench.run --modes eventlet,gevent
 
 setup: $(VENV)/.run-installed $(COMPILED)
 

@@ -2,6 +2,7 @@
 
 import gc
 import logging
+import socket
 
 from sqlalchemy import inspect
 
@@ -34,6 +35,19 @@ def announce(app):
     print("\n".join(lines) + "\n", flush=True)
 
 
+def listening_socket(host, port, backlog, factory=socket.create_server):
+    """The server's listening socket: a backlog sized for a QR-scan burst, and
+    Nagle's algorithm off (accepted connections inherit it on Linux and BSD).
+
+    With Nagle on, the second small message of an action (the acknowledgement
+    after a broadcast) waits for the phone's delayed TCP acknowledgement:
+    measured 40 ms added to every post and dot on loopback.
+    """
+    listener = factory((host, port), backlog=backlog)
+    listener.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    return listener
+
+
 def serve(app, socketio):
     """Serve with a connection limit and listen backlog sized for a hall.
 
@@ -50,7 +64,7 @@ def serve(app, socketio):
         import eventlet
         import eventlet.wsgi
 
-        listener = eventlet.listen((host, port), backlog=config["SERVER_BACKLOG"])
+        listener = listening_socket(host, port, config["SERVER_BACKLOG"], factory=eventlet.listen)
         eventlet.wsgi.server(
             listener, app, max_size=config["SERVER_MAX_CONNECTIONS"], log_output=config["SERVER_ACCESS_LOG"]
         )
@@ -59,7 +73,7 @@ def serve(app, socketio):
         from gevent.pywsgi import WSGIServer
 
         server = WSGIServer(
-            (host, port), app, backlog=config["SERVER_BACKLOG"], spawn=Pool(config["SERVER_MAX_CONNECTIONS"]),
+            listening_socket(host, port, config["SERVER_BACKLOG"]), app, spawn=Pool(config["SERVER_MAX_CONNECTIONS"]),
             log=log if config["SERVER_ACCESS_LOG"] else None,
         )
         server.serve_forever()
