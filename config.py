@@ -60,7 +60,12 @@ class Config:
     # a QR-scan burst hang in the handshake.
     SERVER_MAX_CONNECTIONS = _env_int("SERVER_MAX_CONNECTIONS", 10000)
     SERVER_BACKLOG = _env_int("SERVER_BACKLOG", 2048)
+    # One structured line per HTTP request (method, route pattern, status,
+    # time), never the client's address or the path asked for. The servers'
+    # own access logs, which print both, stay off (workshop/serve.py).
     SERVER_ACCESS_LOG = _env_bool("SERVER_ACCESS_LOG", False)
+    # Log lines as key=value pairs ("text") or as JSON objects ("json").
+    LOG_FORMAT = _env("LOG_FORMAT", "text")
 
     BABEL_DEFAULT_LOCALE = _env("DEFAULT_LOCALE", "it")
     LANGUAGES = ("it", "en")

@@ -1,12 +1,12 @@
 """Tavoli: live participatory meetings. create_app() builds the application."""
 
-import logging
 import os
 
 from flask import Flask
 
 from config import config_for
 from workshop.core.database import default_database_uri, engine_options
+from workshop.core.logs import configure_logging, register_access_log
 from workshop.core.notify import notifier
 from workshop.core.security import load_or_create_secret_key
 from workshop.extensions import babel, csrf, db, login_manager, migrate, socketio
@@ -35,10 +35,12 @@ def create_app(config_class=None, instance_path=None, **overrides):
     app.config["SESSION_COOKIE_SECURE"] = app.config["COOKIE_SECURE"]
     app.config["REMEMBER_COOKIE_SECURE"] = app.config["COOKIE_SECURE"]
     app.config["REMEMBER_COOKIE_HTTPONLY"] = True
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    configure_logging(app.config["LOG_FORMAT"])
 
     _init_extensions(app)
     _register_blueprints(app)
+    if app.config["SERVER_ACCESS_LOG"]:
+        register_access_log(app)
     return app
 
 

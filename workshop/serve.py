@@ -45,23 +45,29 @@ def serve(app, socketio):
     # With thousands of connections the default thresholds make the garbage
     # collector run constantly (measured: 40% of the time at 5,000 clients).
     gc.set_threshold(50000, 20, 100)
-    log.info("serving on %s:%s with %s", host, port, mode)
+    log.info("serving", extra={"host": host, "port": port, "async_mode": mode})
     if mode == "eventlet":
         import eventlet
         import eventlet.wsgi
 
         listener = eventlet.listen((host, port), backlog=config["SERVER_BACKLOG"])
-        eventlet.wsgi.server(
-            listener, app, max_size=config["SERVER_MAX_CONNECTIONS"], log_output=config["SERVER_ACCESS_LOG"]
-        )
+        # log_output=False: eventlet's access log prints each client's address
+        # and request line (a one-time token in /invite/<token>); the app keeps
+        # its own, without either (SERVER_ACCESS_LOG, workshop/core/logs.py).
+        eventlet.wsgi.server(listener, app, max_size=config["SERVER_MAX_CONNECTIONS"], log_output=False)
     elif mode == "gevent":
         from gevent.pool import Pool
         from gevent.pywsgi import WSGIServer
 
         server = WSGIServer(
             (host, port), app, backlog=config["SERVER_BACKLOG"], spawn=Pool(config["SERVER_MAX_CONNECTIONS"]),
-            log=log if config["SERVER_ACCESS_LOG"] else None,
+            # As for eventlet: gevent's access log and its log of malformed
+            # requests print the client's address. Errors in the app itself
+            # still reach standard error, without the request's headers.
+            log=None, error_log=None,
         )
         server.serve_forever()
     else:  # threading: development only
-        socketio.run(app, host=host, port=port, allow_unsafe_werkzeug=True)
+        # Werkzeug logs every request with the client's address.
+        logging.getLogger("werkzeug").disabled = True
+        socketio.run(app, host=host, port=port, allow_unsafe_werkzeug=True, log_output=False)

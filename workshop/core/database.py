@@ -27,12 +27,18 @@ def default_database_uri(instance_path):
 
 
 def engine_options(uri, busy_timeout_ms):
-    """Engine options for the configured database."""
+    """Engine options for the configured database.
+
+    hide_parameters keeps the values of a failed statement out of its error
+    message, and so out of the logs: they can be a participant's name or
+    device digest.
+    """
     if uri.startswith("sqlite"):
         # isolation_level=None stops pysqlite from issuing its own BEGIN, so
         # the listener below decides how each transaction begins.
-        return {"connect_args": {"isolation_level": None, "timeout": busy_timeout_ms / 1000}}
-    return {"pool_pre_ping": True}
+        return {"connect_args": {"isolation_level": None, "timeout": busy_timeout_ms / 1000},
+                "hide_parameters": True}
+    return {"pool_pre_ping": True, "hide_parameters": True}
 
 
 @event.listens_for(Engine, "connect")
