@@ -83,6 +83,11 @@ class Config:
     # Links inviting a facilitator into an event stop working after this many hours.
     INVITE_VALID_HOURS = _env_int("INVITE_VALID_HOURS", 72)
 
+    # Participants' names and device digests, and facilitator invitations, are
+    # deleted this many days after their event was closed (the needs, dots and
+    # results stay, anonymous): `flask purge-personal-data`, and at every start.
+    DATA_RETENTION_DAYS = _env_int("DATA_RETENTION_DAYS", 180)
+
     WTF_CSRF_TIME_LIMIT = None  # a form left open through a long meeting must still submit
     SQLALCHEMY_TRACK_MODIFICATIONS = False
 

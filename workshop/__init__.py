@@ -85,6 +85,7 @@ def _register_blueprints(app):
     from workshop.accounts.views import blueprint as accounts
     from workshop.core.web import blueprint as core
     from workshop.core.web import register_error_handlers
+    from workshop.events import cli as events_cli
     from workshop.events.organisation_views import blueprint as organisations
     from workshop.events.views import blueprint as events
     from workshop.exports import cli as exports_cli
@@ -100,5 +101,6 @@ def _register_blueprints(app):
     for blueprint in (core, accounts, events, organisations, participants, tables, plenary, exports):
         app.register_blueprint(blueprint)
     accounts_cli.register(app)
+    events_cli.register(app)
     exports_cli.register(app)
     register_error_handlers(app)

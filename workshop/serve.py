@@ -8,6 +8,7 @@ from sqlalchemy import inspect
 from workshop.accounts.operations import issue_setup_link, organizer_exists
 from workshop.core.database import unit_of_work
 from workshop.core.network import lan_address, public_base_url
+from workshop.events.cli import purge_report, run_purge
 from workshop.extensions import db
 
 log = logging.getLogger(__name__)
@@ -15,7 +16,8 @@ log = logging.getLogger(__name__)
 
 def announce(app):
     """Print the address phones should open and, while there is no organizer
-    yet, a fresh one-time set-up link."""
+    yet, a fresh one-time set-up link; apply the retention period of
+    personal data (DATA_RETENTION_DAYS)."""
     config = app.config
     with app.app_context():
         if not inspect(db.engine).has_table("account"):
@@ -30,6 +32,11 @@ def announce(app):
             lines.append(f"  Create the first organizer account (one-time link): {base_url}/setup/{token}")
         else:
             lines.append(f"  Organizers log in at: {base_url}/login")
+        days = config["DATA_RETENTION_DAYS"]
+        purged = run_purge(days)
+        if purged:
+            lines.append(f"  Retention period ({days} days):")
+            lines.extend(f"    {line}" for line in purge_report(purged, days))
         db.session.remove()
     print("\n".join(lines) + "\n", flush=True)
 

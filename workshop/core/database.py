@@ -48,6 +48,9 @@ def _configure_sqlite(dbapi_connection, connection_record):
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA foreign_keys=ON")
+        # Deleted and overwritten content is zeroed in the file, not left in
+        # free pages where a copy of the database would still show it.
+        cursor.execute("PRAGMA secure_delete=ON")
         cursor.close()
 
 
@@ -80,6 +83,27 @@ def unit_of_work():
         raise
     finally:
         _write_intent.reset(token)
+
+
+def forget_deleted_pages():
+    """After deleting personal data: on SQLite, copy the write-ahead log into
+    the database file and empty it, so that no older copy of a deleted row is
+    left in the log. Returns False if readers kept part of the log busy (the
+    rest goes at the next checkpoint). PostgreSQL reclaims dead rows by VACUUM.
+    """
+    if db.engine.dialect.name != "sqlite":
+        return True
+    db.session.remove()
+    # A plain DB-API connection: a checkpoint cannot run inside a transaction,
+    # and SQLAlchemy's connections always begin one.
+    connection = db.engine.raw_connection()
+    try:
+        cursor = connection.cursor()
+        busy, _log_pages, _moved = cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+        cursor.close()
+    finally:
+        connection.close()
+    return not busy
 
 
 def run_in_unit_of_work(work, *args, **kwargs):
