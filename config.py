@@ -60,7 +60,12 @@ class Config:
     # a QR-scan burst hang in the handshake.
     SERVER_MAX_CONNECTIONS = _env_int("SERVER_MAX_CONNECTIONS", 10000)
     SERVER_BACKLOG = _env_int("SERVER_BACKLOG", 2048)
+    # One structured line per HTTP request (method, route pattern, status,
+    # time), never the client's address or the path asked for. The servers'
+    # own access logs, which print both, stay off (workshop/serve.py).
     SERVER_ACCESS_LOG = _env_bool("SERVER_ACCESS_LOG", False)
+    # Log lines as key=value pairs ("text") or as JSON objects ("json").
+    LOG_FORMAT = _env("LOG_FORMAT", "text")
 
     BABEL_DEFAULT_LOCALE = _env("DEFAULT_LOCALE", "it")
     LANGUAGES = ("it", "en")
@@ -111,6 +116,10 @@ class Config:
     # (each costs a password hash, which holds the whole eventlet process).
     RATELIMIT_LOGIN = _env("RATELIMIT_LOGIN", "10 per 10 minutes")
     RATELIMIT_LOGIN_ALL = _env("RATELIMIT_LOGIN_ALL", "120 per minute")
+    # Participants' names and device digests, and facilitator invitations, are
+    # deleted this many days after their event was closed (the needs, dots and
+    # results stay, anonymous): `flask purge-personal-data`, and at every start.
+    DATA_RETENTION_DAYS = _env_int("DATA_RETENTION_DAYS", 180)
 
     WTF_CSRF_TIME_LIMIT = None  # a form left open through a long meeting must still submit
     # Every browser in use takes brotli; gzip for the rest. (zstd, Flask-Compress's

@@ -75,7 +75,7 @@ def test_a_phone_and_a_projector_follow_each_other_live(async_mode):
     with AppServer(env={"SOCKETIO_ASYNC_MODE": async_mode}) as server:
         organizer = organizer_session(server)
         table_id, code = create_table(server, organizer)
-        assert f"serving on 127.0.0.1:{server.port} with {async_mode}" in server.log_tail(200)
+        assert f"msg=serving host=127.0.0.1 port={server.port} async_mode={async_mode}" in server.log_tail(200)
 
         phone_session = requests.Session()
         assert phone_session.get(f"{server.url}/j/{code}", timeout=10).status_code == 200

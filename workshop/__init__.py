@@ -7,6 +7,7 @@ from flask import Flask
 
 from config import config_for
 from workshop.core.database import default_database_uri, engine_options
+from workshop.core.logs import configure_logging, register_access_log
 from workshop.core.network import socket_origin_check
 from workshop.core.notify import notifier
 from workshop.core.security import load_or_create_secret_key
@@ -36,10 +37,12 @@ def create_app(config_class=None, instance_path=None, **overrides):
     app.config["SESSION_COOKIE_SECURE"] = app.config["COOKIE_SECURE"]
     app.config["REMEMBER_COOKIE_SECURE"] = app.config["COOKIE_SECURE"]
     app.config["REMEMBER_COOKIE_HTTPONLY"] = True
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    configure_logging(app.config["LOG_FORMAT"])
 
     _init_extensions(app)
     _register_blueprints(app)
+    if app.config["SERVER_ACCESS_LOG"]:
+        register_access_log(app)
     return app
 
 
@@ -90,6 +93,7 @@ def _register_blueprints(app):
     from workshop.accounts.views import blueprint as accounts
     from workshop.core.web import blueprint as core
     from workshop.core.web import register_error_handlers
+    from workshop.events import cli as events_cli
     from workshop.events.organisation_views import blueprint as organisations
     from workshop.events.views import blueprint as events
     from workshop.exports import cli as exports_cli
@@ -105,5 +109,6 @@ def _register_blueprints(app):
     for blueprint in (core, accounts, events, organisations, participants, tables, plenary, exports):
         app.register_blueprint(blueprint)
     accounts_cli.register(app)
+    events_cli.register(app)
     exports_cli.register(app)
     register_error_handlers(app)

@@ -9,6 +9,7 @@ from sqlalchemy import inspect
 from workshop.accounts.operations import issue_setup_link, organizer_exists
 from workshop.core.database import unit_of_work
 from workshop.core.network import lan_address, public_base_url
+from workshop.events.cli import purge_report, run_purge
 from workshop.extensions import db
 
 log = logging.getLogger(__name__)
@@ -16,7 +17,8 @@ log = logging.getLogger(__name__)
 
 def announce(app):
     """Print the address phones should open and, while there is no organizer
-    yet, a fresh one-time set-up link."""
+    yet, a fresh one-time set-up link; apply the retention period of
+    personal data (DATA_RETENTION_DAYS)."""
     config = app.config
     with app.app_context():
         if not inspect(db.engine).has_table("account"):
@@ -31,6 +33,11 @@ def announce(app):
             lines.append(f"  Create the first organizer account (one-time link): {base_url}/setup/{token}")
         else:
             lines.append(f"  Organizers log in at: {base_url}/login")
+        days = config["DATA_RETENTION_DAYS"]
+        purged = run_purge(days)
+        if purged:
+            lines.append(f"  Retention period ({days} days):")
+            lines.extend(f"    {line}" for line in purge_report(purged, days))
         db.session.remove()
     print("\n".join(lines) + "\n", flush=True)
 
@@ -59,23 +66,29 @@ def serve(app, socketio):
     # With thousands of connections the default thresholds make the garbage
     # collector run constantly (measured: 40% of the time at 5,000 clients).
     gc.set_threshold(50000, 20, 100)
-    log.info("serving on %s:%s with %s", host, port, mode)
+    log.info("serving", extra={"host": host, "port": port, "async_mode": mode})
     if mode == "eventlet":
         import eventlet
         import eventlet.wsgi
 
         listener = listening_socket(host, port, config["SERVER_BACKLOG"], factory=eventlet.listen)
-        eventlet.wsgi.server(
-            listener, app, max_size=config["SERVER_MAX_CONNECTIONS"], log_output=config["SERVER_ACCESS_LOG"]
-        )
+        # log_output=False: eventlet's access log prints each client's address
+        # and request line (a one-time token in /invite/<token>); the app keeps
+        # its own, without either (SERVER_ACCESS_LOG, workshop/core/logs.py).
+        eventlet.wsgi.server(listener, app, max_size=config["SERVER_MAX_CONNECTIONS"], log_output=False)
     elif mode == "gevent":
         from gevent.pool import Pool
         from gevent.pywsgi import WSGIServer
 
         server = WSGIServer(
             listening_socket(host, port, config["SERVER_BACKLOG"]), app, spawn=Pool(config["SERVER_MAX_CONNECTIONS"]),
-            log=log if config["SERVER_ACCESS_LOG"] else None,
+            # As for eventlet: gevent's access log and its log of malformed
+            # requests print the client's address. Errors in the app itself
+            # still reach standard error, without the request's headers.
+            log=None, error_log=None,
         )
         server.serve_forever()
     else:  # threading: development only
-        socketio.run(app, host=host, port=port, allow_unsafe_werkzeug=True)
+        # Werkzeug logs every request with the client's address.
+        logging.getLogger("werkzeug").disabled = True
+        socketio.run(app, host=host, port=port, allow_unsafe_werkzeug=True, log_output=False)

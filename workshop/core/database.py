@@ -27,12 +27,18 @@ def default_database_uri(instance_path):
 
 
 def engine_options(uri, busy_timeout_ms):
-    """Engine options for the configured database."""
+    """Engine options for the configured database.
+
+    hide_parameters keeps the values of a failed statement out of its error
+    message, and so out of the logs: they can be a participant's name or
+    device digest.
+    """
     if uri.startswith("sqlite"):
         # isolation_level=None stops pysqlite from issuing its own BEGIN, so
         # the listener below decides how each transaction begins.
-        return {"connect_args": {"isolation_level": None, "timeout": busy_timeout_ms / 1000}}
-    return {"pool_pre_ping": True}
+        return {"connect_args": {"isolation_level": None, "timeout": busy_timeout_ms / 1000},
+                "hide_parameters": True}
+    return {"pool_pre_ping": True, "hide_parameters": True}
 
 
 @event.listens_for(Engine, "connect")
@@ -42,6 +48,9 @@ def _configure_sqlite(dbapi_connection, connection_record):
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA foreign_keys=ON")
+        # Deleted and overwritten content is zeroed in the file, not left in
+        # free pages where a copy of the database would still show it.
+        cursor.execute("PRAGMA secure_delete=ON")
         cursor.close()
 
 
@@ -74,6 +83,27 @@ def unit_of_work():
         raise
     finally:
         _write_intent.reset(token)
+
+
+def forget_deleted_pages():
+    """After deleting personal data: on SQLite, copy the write-ahead log into
+    the database file and empty it, so that no older copy of a deleted row is
+    left in the log. Returns False if readers kept part of the log busy (the
+    rest goes at the next checkpoint). PostgreSQL reclaims dead rows by VACUUM.
+    """
+    if db.engine.dialect.name != "sqlite":
+        return True
+    db.session.remove()
+    # A plain DB-API connection: a checkpoint cannot run inside a transaction,
+    # and SQLAlchemy's connections always begin one.
+    connection = db.engine.raw_connection()
+    try:
+        cursor = connection.cursor()
+        busy, _log_pages, _moved = cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+        cursor.close()
+    finally:
+        connection.close()
+    return not busy
 
 
 def run_in_unit_of_work(work, *args, **kwargs):

@@ -113,7 +113,7 @@ class Notifier:
         try:
             self.socketio.emit(event_name, payload, to=room, namespace=namespace)
         except Exception:
-            log.exception("broadcast of %s to %s failed", event_name, room)
+            log.exception("broadcast failed", extra={"event_name": event_name, "room": room})
 
     def mark_dirty(self, table_ids):
         with self._dirty_lock:
@@ -146,7 +146,8 @@ class Notifier:
                 try:
                     messages.extend(builder(frozenset(dirty)))
                 except Exception:
-                    log.exception("tally builder %s failed for tables %s", builder.__name__, sorted(dirty))
+                    log.exception("tally builder failed",
+                                  extra={"builder": builder.__name__, "tables": ",".join(map(str, sorted(dirty)))})
                     db.session.rollback()
             db.session.remove()  # end the read before any send can yield
         for event_name, room, payload, *namespace in messages:

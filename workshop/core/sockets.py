@@ -51,7 +51,7 @@ def socket_action(write=True, limit=None):
             except DomainError as error:
                 return {"ok": False, "error": error.as_dict()}
             except Exception:
-                log.exception("socket event %s failed", handler.__name__)
+                log.exception("socket event failed", extra={"handler": handler.__name__})
                 message = _("Something went wrong on the server. Try again in a moment.")
                 return {"ok": False, "error": {"code": "server_error", "message": message}}
             return {"ok": True, **(result or {})}

@@ -14,6 +14,7 @@ from werkzeug.exceptions import HTTPException
 from workshop.core.database import unit_of_work
 from workshop.core.errors import DomainError
 from workshop.core.limits import retry_after_seconds, try_again_message
+from workshop.core.logs import route_of_request
 from workshop.core.security import security_headers
 from workshop.extensions import db, limiter
 
@@ -117,7 +118,8 @@ def register_error_handlers(app):
 
     @app.errorhandler(Exception)
     def unexpected_error(error):
-        log.exception("unhandled error on %s %s", request.method, request.path)
+        # The route's pattern, not the path: a path can carry a one-time token.
+        log.exception("unhandled error", extra={"method": request.method, "route": route_of_request()})
         return _error_page(500, _("Something went wrong on the server. Try again in a moment."))
 
     app.after_request(security_headers)

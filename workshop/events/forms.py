@@ -12,7 +12,7 @@ from wtforms import (
     widgets,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp, ValidationError
 
 from workshop.events.models import COLOUR_PATTERN, EventStatus
 
@@ -135,3 +135,26 @@ class DuplicateForm(FlaskForm):
 
 class ButtonForm(FlaskForm):
     """No fields but the CSRF token: for forms that are a single button."""
+
+
+class DeletePersonalDataForm(FlaskForm):
+    """Used with prefix="personal" on the event page: deleting needs a ticked box."""
+
+    confirm = BooleanField(
+        _l("I understand: the names, the phones' codes and the invitations of this event are deleted for good."),
+        validators=[DataRequired(message=_l("Tick the box to confirm."))],
+    )
+
+
+class DeleteEventForm(FlaskForm):
+    """Used with prefix="delete" on the event page: deleting needs the event's title typed out."""
+
+    title = StringField(_l("Type the event's title to confirm"), validators=[DataRequired(), Length(max=200)])
+
+    def __init__(self, *args, expected_title, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.expected_title = expected_title
+
+    def validate_title(self, field):
+        if " ".join((field.data or "").split()) != " ".join(self.expected_title.split()):
+            raise ValidationError(_l("This is not the event's title."))

@@ -7,6 +7,7 @@ from workshop.core.errors import InvalidInput
 from workshop.core.notify import notifier
 from workshop.core.validation import bounded_int, required_text
 from workshop.events.models import COLOUR_PATTERN, EVENT_LANGUAGES, Event, EventStatus, Theme
+from workshop.events.privacy import personal_data_deleted_at
 from workshop.extensions import db
 from workshop.tables.operations import bump_version, create_table, log_action
 
@@ -54,6 +55,11 @@ def change_event_status(event, actor, status):
         except ValueError:
             raise InvalidInput(_l("Unknown event status."), code="status_invalid") from None
     before = event.status
+    if status is EventStatus.LIVE and personal_data_deleted_at(event) is not None:
+        # Its phones are no longer recognised: they would come back as new
+        # participants, with a new budget of dots.
+        raise InvalidInput(_l("This event's personal data was deleted: it cannot be opened again. "
+                              "Duplicate it to hold another meeting."), code="event_anonymised")
     event.move_to(status)
     db.session.flush()
     if event.status is not before:

@@ -125,7 +125,7 @@ def add_organisation(actor, name, kind=OrganisationKind.OTHER):
     organisation = Organisation(name=name, name_key=key, kind=parse_kind(kind))
     db.session.add(organisation)
     db.session.flush()
-    log.info("organisation %s added by account %s", organisation.id, actor.id)
+    log.info("organisation added", extra={"organisation": organisation.id, "account": actor.id})
     return organisation
 
 
@@ -136,7 +136,7 @@ def edit_organisation(actor, organisation, name, kind):
     _refuse_duplicate(key, allowed=organisation)
     organisation.name, organisation.name_key, organisation.kind = name, key, parse_kind(kind)
     db.session.flush()
-    log.info("organisation %s edited by account %s", organisation.id, actor.id)
+    log.info("organisation edited", extra={"organisation": organisation.id, "account": actor.id})
     return organisation
 
 
@@ -148,7 +148,8 @@ def set_event_organisations(actor, event, organisation_ids):
         raise NotFound(_l("This organisation is not in the registry."), code="organisation_not_found")
     event.organisations = list(organisations)
     db.session.flush()
-    log.info("account %s set %d organisations for event %s", actor.id, len(organisations), event.id)
+    log.info("event organisations set",
+             extra={"event": event.id, "account": actor.id, "organisations": len(organisations)})
     return event
 
 
@@ -264,5 +265,6 @@ def import_organisations(actor, text, event=None):
             event.organisations.append(organisation)
             summary.marked.append(organisation)
     db.session.flush()
-    log.info("account %s imported %d organisations (%d new)", actor.id, len(rows), len(summary.created))
+    log.info("organisations imported",
+             extra={"account": actor.id, "organisations": len(rows), "new": len(summary.created)})
     return summary

@@ -8,11 +8,14 @@ from wtforms.fields.choices import SelectChoice
 
 from workshop.accounts import operations as accounts
 from workshop.core.access import can_manage_event, require
+from workshop.core.database import forget_deleted_pages
 from workshop.core.network import public_base_url
 from workshop.core.web import apply_to_form
-from workshop.events import operations
+from workshop.events import operations, privacy
 from workshop.events.forms import (
     ButtonForm,
+    DeleteEventForm,
+    DeletePersonalDataForm,
     DuplicateForm,
     EventForm,
     EventSettingsForm,
@@ -83,7 +86,7 @@ def event(event_id):
 
 
 def _event_forms(event, theme_form=None, table_form=None, invite_form=None, existing_form=None,
-                 invite_link=None):
+                 invite_link=None, personal_form=None, delete_form=None):
     if table_form is None:
         table_form = TableForm(prefix="table", formdata=None, results_hidden=event.results_hidden)
     table_form.theme_id.choices = [SelectChoice(theme.id, theme.name) for theme in event.themes]
@@ -92,6 +95,12 @@ def _event_forms(event, theme_form=None, table_form=None, invite_form=None, exis
             "existing_form": existing_form or ExistingFacilitatorForm(prefix="existing", formdata=None),
             "duplicate_form": DuplicateForm(formdata=None),
             "pending_invites": accounts.pending_invites(event), "invite_link": invite_link,
+            "personal_form": personal_form or DeletePersonalDataForm(prefix="personal", formdata=None),
+            "delete_form": delete_form or DeleteEventForm(prefix="delete", formdata=None,
+                                                          expected_title=event.title),
+            "personal_data": privacy.personal_data_of(event),
+            "personal_data_deleted_at": privacy.personal_data_deleted_at(event),
+            "personal_data_purge_on": privacy.purge_date(event, current_app.config["DATA_RETENTION_DAYS"]),
             "status_name": status_name, "status_moves": _status_moves(event),
             "status_help": {
                 "draft": _(
@@ -301,3 +310,41 @@ def add_facilitator(event_id):
             flash(_("%(name)s is now a facilitator of this event.", name=account.name), "success")
             return redirect(url_for("events.event", event_id=event.id))
     return render_template("events/event.html", **_event_forms(event, existing_form=form)), 400
+
+
+@blueprint.post("/events/<int:event_id>/personal-data/delete")
+@login_required
+def delete_personal_data(event_id):
+    """Delete the participants' names and device digests and the invitations
+    of an event that is over, keeping its anonymous results."""
+    event = _managed_event(event_id)
+    form = DeletePersonalDataForm(prefix="personal")
+    if form.validate_on_submit():
+        ok, deleted = apply_to_form(form, privacy.delete_personal_data, event, current_user)
+        if ok:
+            forget_deleted_pages()
+            if deleted.empty:
+                flash(_("This event holds no personal data any more."), "info")
+            else:
+                flash(_("Personal data deleted (names: %(names)d, phones' codes: %(devices)d, invitations: "
+                        "%(invitations)d). The results stay, anonymous.", names=deleted.names,
+                        devices=deleted.devices, invitations=deleted.invitations), "success")
+            return redirect(url_for("events.event", event_id=event_id) + "#personal-data")
+    return render_template("events/event.html", **_event_forms(event, personal_form=form)), 400
+
+
+@blueprint.post("/events/<int:event_id>/delete")
+@login_required
+def delete_event(event_id):
+    """Delete the whole event, once its title has been typed out."""
+    event = _managed_event(event_id)
+    form = DeleteEventForm(prefix="delete", expected_title=event.title)
+    if form.validate_on_submit():
+        title = event.title
+        ok, _counts = apply_to_form(form, privacy.delete_event, event, current_user)
+        if ok:
+            forget_deleted_pages()
+            flash(_("The event %(title)s was deleted, with everything in it.", title=title), "success")
+            return redirect(url_for("events.dashboard"))
+        event = _managed_event(event_id)
+    return render_template("events/event.html", **_event_forms(event, delete_form=form)), 400
