@@ -108,6 +108,9 @@ HTTP_MATRIX = {
     "POST /organize/events/<int:event_id>/edit":  row(LOGIN, LOGIN, LOGIN, 403,   403,   400,   403),
     "POST /organize/events/<int:event_id>/status": row(LOGIN, LOGIN, LOGIN, 403,  403,   303,   403),
     "POST /organize/events/<int:event_id>/duplicate": row(LOGIN, LOGIN, LOGIN, 403, 403,  302,   403),
+    # The organizer sends no confirmation (the ticked box, the typed title): 400, nothing deleted.
+    "POST /organize/events/<int:event_id>/personal-data/delete": row(LOGIN, LOGIN, LOGIN, 403, 403, 400, 403),
+    "POST /organize/events/<int:event_id>/delete": row(LOGIN, LOGIN, LOGIN, 403, 403, 400, 403),
     "POST /organize/events/<int:event_id>/themes": row(LOGIN, LOGIN, LOGIN, 403,  403,   400,   403),
     "GET /organize/events/<int:event_id>/themes/<int:theme_id>":
                                                   row(LOGIN, LOGIN, LOGIN, 403,   403,   200,   403),
