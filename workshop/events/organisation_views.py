@@ -36,8 +36,8 @@ def _managed_event(event_id):
 
 def _registry(query=""):
     statement = select(Organisation).order_by(Organisation.name_key)
-    if query.strip():
-        key = operations.organisation_key(query[:200])
+    key = operations.search_key(query)
+    if key:
         statement = statement.where(Organisation.name_key.contains(key, autoescape=True))
     return db.session.scalars(statement).all()
 
