@@ -48,6 +48,7 @@ def _init_extensions(app):
     # that server only, and an app created later would have no handlers.
     from workshop.contributions import sockets as _contribution_sockets  # noqa: F401
     from workshop.contributions.state import table_tallies
+    from workshop.core.sockets import CheckedPacket
     from workshop.core.web import select_locale
     from workshop.participants import sockets as _participant_sockets  # noqa: F401
     from workshop.plenary import sockets as _plenary_sockets  # noqa: F401
@@ -71,6 +72,7 @@ def _init_extensions(app):
         # None: only the app's own origin may open a connection.
         cors_allowed_origins=[origin.strip() for origin in extra_origins.split(",")] if extra_origins else None,
         max_http_buffer_size=app.config["SOCKETIO_MAX_MESSAGE_BYTES"],
+        serializer=CheckedPacket,
         ping_interval=20,
         ping_timeout=20,
     )
