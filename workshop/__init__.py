@@ -83,8 +83,8 @@ def _register_blueprints(app):
     from workshop.accounts import cli as accounts_cli
     from workshop.accounts.models import Account
     from workshop.accounts.views import blueprint as accounts
+    from workshop.core.web import RecordIdConverter, register_error_handlers
     from workshop.core.web import blueprint as core
-    from workshop.core.web import register_error_handlers
     from workshop.events.organisation_views import blueprint as organisations
     from workshop.events.views import blueprint as events
     from workshop.exports import cli as exports_cli
@@ -92,6 +92,8 @@ def _register_blueprints(app):
     from workshop.participants.views import blueprint as participants
     from workshop.plenary.views import blueprint as plenary
     from workshop.tables.views import blueprint as tables
+
+    app.url_map.converters["int"] = RecordIdConverter  # before any route is added
 
     @login_manager.user_loader
     def load_account(account_id):

@@ -29,9 +29,9 @@ def table(code):
     """A table's page on a phone. The page itself joins the table over Socket.IO;
     here the phone only gets its device cookie, if it has none yet."""
     normalised = normalise_join_code(code)
-    if normalised != code:
+    if normalised and normalised != code:
         return redirect(url_for("participants.table", code=normalised))
-    working_table = find_table_by_code(code)
+    working_table = find_table_by_code(code) if normalised else None
     if working_table is None:
         message = _("There is no table with the code %(code)s. Check the code on the screen and try again.",
                     code=code)
