@@ -52,6 +52,7 @@ def _init_extensions(app):
     # that server only, and an app created later would have no handlers.
     from workshop.contributions import sockets as _contribution_sockets  # noqa: F401
     from workshop.contributions.state import table_tallies
+    from workshop.core.sockets import CheckedPacket
     from workshop.core.web import select_locale
     from workshop.participants import sockets as _participant_sockets  # noqa: F401
     from workshop.plenary import sockets as _plenary_sockets  # noqa: F401
@@ -80,6 +81,7 @@ def _init_extensions(app):
         message_queue=app.config["SOCKETIO_MESSAGE_QUEUE"],
         cors_allowed_origins=socket_origin_check(app.config["PUBLIC_BASE_URL"], extra_origins),
         max_http_buffer_size=app.config["SOCKETIO_MAX_MESSAGE_BYTES"],
+        serializer=CheckedPacket,
         ping_interval=20,
         ping_timeout=20,
     )
@@ -91,8 +93,8 @@ def _register_blueprints(app):
     from workshop.accounts import cli as accounts_cli
     from workshop.accounts.models import Account
     from workshop.accounts.views import blueprint as accounts
+    from workshop.core.web import RecordIdConverter, register_error_handlers
     from workshop.core.web import blueprint as core
-    from workshop.core.web import register_error_handlers
     from workshop.events import cli as events_cli
     from workshop.events.organisation_views import blueprint as organisations
     from workshop.events.views import blueprint as events
@@ -101,6 +103,8 @@ def _register_blueprints(app):
     from workshop.participants.views import blueprint as participants
     from workshop.plenary.views import blueprint as plenary
     from workshop.tables.views import blueprint as tables
+
+    app.url_map.converters["int"] = RecordIdConverter  # before any route is added
 
     @login_manager.user_loader
     def load_account(account_id):

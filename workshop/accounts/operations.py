@@ -11,26 +11,38 @@ from workshop.accounts.models import Account, FacilitatorInvite, Role, SetupLink
 from workshop.core.errors import InvalidInput, LinkInvalid, NotFound
 from workshop.core.models import utcnow
 from workshop.core.security import new_token, token_digest
+from workshop.core.validation import normalise_text, optional_text
 from workshop.extensions import db
 
 PASSWORD_MIN_LENGTH = 10
 
 
 def normalise_email(email):
-    return (email or "").strip().lower()
+    return normalise_text(email, code="email_invalid").lower()
+
+
+def _valid_email(email):
+    """email, normalised; refused unless it is one word with an @ inside, of at most 254 characters."""
+    email = normalise_email(email)
+    local, _at, domain = email.rpartition("@")
+    if not local or not domain or " " in email or len(email) > 254:
+        raise InvalidInput(_l("Enter a valid email address."), code="email_invalid")
+    return email
+
+
+def _account_name(name, email):
+    return optional_text(name, 120, "name_invalid") or email.split("@", 1)[0][:120]
 
 
 def create_account(email, name, password, role):
     """A new account; refuses a taken email or a short password."""
-    email = normalise_email(email)
-    if "@" not in email or len(email) > 254:
-        raise InvalidInput(_l("Enter a valid email address."), code="email_invalid")
-    if len(password or "") < PASSWORD_MIN_LENGTH:
+    email = _valid_email(email)
+    if not isinstance(password, str) or len(password) < PASSWORD_MIN_LENGTH:
         raise InvalidInput(
             _l("The password must be at least %(n)d characters long.", n=PASSWORD_MIN_LENGTH),
             code="password_too_short",
         )
-    name = (name or "").strip()[:120] or email.split("@", 1)[0]
+    name = _account_name(name, email)
     if db.session.scalar(select(Account.id).where(Account.email == email)) is not None:
         raise InvalidInput(_l("An account with this email already exists."), code="email_taken")
     account = Account(email=email, name=name, role=role)
@@ -103,9 +115,7 @@ def invite_facilitator(secret_key, event, inviter, email, name, valid_for_hours)
     facilitator is added with add_event_facilitator instead. Inviting the same
     email again replaces the earlier unused link.
     """
-    email = normalise_email(email)
-    if "@" not in email or len(email) > 254:
-        raise InvalidInput(_l("Enter a valid email address."), code="email_invalid")
+    email = _valid_email(email)
     if _account_by_email(email) is not None:
         raise InvalidInput(
             _l("An account with this email already exists. If it is a facilitator, add them to the event instead."),
@@ -119,7 +129,7 @@ def invite_facilitator(secret_key, event, inviter, email, name, valid_for_hours)
         token_digest=token_digest(secret_key, token),
         event_id=event.id,
         email=email,
-        name=(name or "").strip()[:120] or email.split("@", 1)[0],
+        name=_account_name(name, email),
         invited_by_id=inviter.id,
         expires_at=utcnow() + timedelta(hours=valid_for_hours),
     ))

@@ -6,7 +6,6 @@ update of the participant's counter in the same transaction as the dot, so no
 number of concurrent requests can spend more than the budget.
 """
 
-import unicodedata
 from functools import wraps
 
 from flask_babel import lazy_gettext as _l
@@ -29,6 +28,7 @@ from workshop.core.errors import (
     WrongPhase,
 )
 from workshop.core.notify import notifier, participant_room, table_room
+from workshop.core.validation import normalise_text
 from workshop.extensions import db
 from workshop.participants.models import Membership
 from workshop.tables.models import Phase, WorkingTable
@@ -36,13 +36,11 @@ from workshop.tables.operations import bump_version
 
 
 def normalise_need_text(raw):
-    """A need's text as stored: Unicode NFC, no control characters, single spaces,
-    1 to NEED_MAX_LENGTH characters."""
+    """A need's text as stored (workshop.core.validation.normalise_text: NFC, no
+    control, format or surrogate characters, single spaces), 1 to NEED_MAX_LENGTH characters."""
     if not isinstance(raw, str):
         raise InvalidInput(_l("Write the need as text."), code="text_invalid")
-    text = unicodedata.normalize("NFC", raw)
-    text = "".join(" " if unicodedata.category(c) in ("Cc", "Cf", "Zl", "Zp") else c for c in text)
-    text = " ".join(text.split())
+    text = normalise_text(raw)
     if not text:
         raise InvalidInput(_l("Write the need before sending it."), code="text_empty")
     if len(text) > NEED_MAX_LENGTH:

@@ -21,7 +21,7 @@ def on_post_need(payload):
     """A phone posts a need. Payload: {"id": action id, "text": 1-280 characters}.
     Answers {"ok": true, "v", "need": {"id", "text", "at"}}."""
     return operations.post_need(
-        connected_table(), connected_participant(), payload["text"], client_id=client_action_id(payload)
+        connected_table(), connected_participant(), payload.get("text"), client_id=client_action_id(payload)
     )
 
 
@@ -90,7 +90,8 @@ def on_moderate(payload):
     "pin" | "unpin" | "correct" (with "text") | "merge" (with "into": the
     need it merges into) | "unmerge", "need": need id}. Answers {"ok": true, "v"};
     the table's clients get the new "needs" list."""
-    action = MODERATION.get(payload.get("action"))
+    action = payload.get("action")
+    action = MODERATION.get(action) if isinstance(action, str) else None
     if action is None:
         raise InvalidInput(_l("Unknown moderation action."), code="action_invalid")
     table = connected_console()

@@ -3,13 +3,24 @@
 import logging
 from urllib.parse import urlsplit
 
-from flask import Blueprint, current_app, has_request_context, jsonify, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    has_request_context,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_limiter import RateLimitExceeded
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import text
 from werkzeug.exceptions import HTTPException
+from werkzeug.routing import IntegerConverter, ValidationError
 
 from workshop.core.database import unit_of_work
 from workshop.core.errors import DomainError
@@ -22,6 +33,24 @@ log = logging.getLogger(__name__)
 LANGUAGE_COOKIE = "tavoli_lang"
 
 blueprint = Blueprint("core", __name__)
+
+# Every route that takes a request body takes a form from one of the app's pages.
+FORM_MIMETYPES = frozenset({"application/x-www-form-urlencoded", "multipart/form-data"})
+RECORD_ID_MAX = 2**53 - 1
+
+
+class RecordIdConverter(IntegerConverter):
+    """<int:...> in a route: a number that can be a record's id. A larger one is
+    an unknown address (404) rather than a query the database cannot run (SQLite
+    holds at most 2**63 - 1, and Python refuses to read numbers of thousands of digits)."""
+
+    def __init__(self, map, fixed_digits=0, min=None, max=RECORD_ID_MAX, signed=False):
+        super().__init__(map, fixed_digits, min, max, signed)
+
+    def to_python(self, value):
+        if len(value) > len(str(self.max)):
+            raise ValidationError()
+        return super().to_python(value)
 
 
 def select_locale():
@@ -87,7 +116,20 @@ def _error_page(status, message, headers=None):
         return message, status, {**headers, "Content-Type": "text/plain; charset=utf-8"}
 
 
+def refuse_bodies_that_are_not_forms():
+    """415 for a request body that is not a form (JSON, XML, raw bytes).
+
+    Flask-WTF would read a JSON body as the form's data, and its values (lists,
+    numbers, objects) reach validators that expect text.
+    """
+    if request.method in ("POST", "PUT", "PATCH", "DELETE") and request.mimetype not in FORM_MIMETYPES \
+            and (request.mimetype or request.content_length):
+        abort(415)
+
+
 def register_error_handlers(app):
+    app.before_request(refuse_bodies_that_are_not_forms)
+
     @app.errorhandler(DomainError)
     def domain_error(error):
         retry_after = getattr(error, "retry_after", None)
@@ -109,10 +151,12 @@ def register_error_handlers(app):
     @app.errorhandler(HTTPException)
     def http_error(error):
         messages = {
+            400: _("What was sent is not valid. Go back, check it and try again."),
             403: _("You are not allowed to see this page."),
             404: _("This page does not exist. Check the address."),
             405: _("This page cannot be used that way."),
             413: _("What you sent is too large."),
+            415: _("Send this from the form on its page."),
         }
         return _error_page(error.code, messages.get(error.code, error.description))
 

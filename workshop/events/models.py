@@ -24,7 +24,7 @@ class EventStatus(enum.StrEnum):
 
 STATUS_ORDER = list(EventStatus)
 
-COLOUR_PATTERN = re.compile(r"^#[0-9a-fA-F]{6}$")
+COLOUR_PATTERN = re.compile(r"^#[0-9a-fA-F]{6}\Z")  # \Z: "$" would let a final newline through
 # The languages an event's minutes can be written in.
 EVENT_LANGUAGES = ("it", "en")
 

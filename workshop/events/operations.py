@@ -5,7 +5,7 @@ from flask_babel import lazy_gettext as _l
 from workshop.contributions.state import table_changed
 from workshop.core.errors import InvalidInput
 from workshop.core.notify import notifier
-from workshop.core.validation import bounded_int, required_text
+from workshop.core.validation import bounded_int, optional_text, required_text
 from workshop.events.models import COLOUR_PATTERN, EVENT_LANGUAGES, Event, EventStatus, Theme
 from workshop.events.privacy import personal_data_deleted_at
 from workshop.extensions import db
@@ -20,7 +20,7 @@ def create_event(organizer, title, starts_on=None, venue=None, language="it",
     event = Event(
         title=required_text(title, 200, "title_required", _l("Give the event a title.")),
         starts_on=starts_on,
-        venue=(venue or "").strip()[:200] or None,
+        venue=optional_text(venue, 200, "venue_invalid"),
         language=language,
         dots_per_participant=bounded_int(dots_per_participant, 1, 50, "dots_per_participant_invalid"),
         max_dots_per_need=bounded_int(max_dots_per_need, 1, 50, "max_dots_per_need_invalid"),
@@ -33,13 +33,13 @@ def create_event(organizer, title, starts_on=None, venue=None, language="it",
 
 def add_theme(event, name, colour="#1f5fa8", description=""):
     """A new theme, placed after the event's existing ones."""
-    if not COLOUR_PATTERN.match(colour or ""):
+    if not isinstance(colour, str) or not COLOUR_PATTERN.match(colour):
         raise InvalidInput(_l("Pick a colour such as #1f5fa8."), code="colour_invalid")
     theme = Theme(
         event=event,
         name=required_text(name, 120, "name_required", _l("Give the theme a name.")),
         colour=colour.lower(),
-        description=(description or "").strip()[:2000],
+        description=optional_text(description, 2000, "description_invalid", multiline=True) or "",
         position=len(event.themes),
     )
     db.session.add(theme)
@@ -82,7 +82,7 @@ def update_event(event, actor, title, starts_on=None, venue=None, language="it",
         raise InvalidInput(code="language_invalid")
     event.title = required_text(title, 200, "title_required", _l("Give the event a title."))
     event.starts_on = starts_on
-    event.venue = (venue or "").strip()[:200] or None
+    event.venue = optional_text(venue, 200, "venue_invalid")
     event.language = language
     event.dots_per_participant = bounded_int(dots_per_participant, 1, 50, "dots_per_participant_invalid")
     event.max_dots_per_need = bounded_int(max_dots_per_need, 1, 50, "max_dots_per_need_invalid")
@@ -94,11 +94,11 @@ def update_event(event, actor, title, starts_on=None, venue=None, language="it",
 
 def update_theme(theme, actor, name, colour, description=""):
     """Rename a theme, or change its colour or description."""
-    if not COLOUR_PATTERN.match(colour or ""):
+    if not isinstance(colour, str) or not COLOUR_PATTERN.match(colour):
         raise InvalidInput(_l("Pick a colour such as #1f5fa8."), code="colour_invalid")
     theme.name = required_text(name, 120, "name_required", _l("Give the theme a name."))
     theme.colour = colour.lower()
-    theme.description = (description or "").strip()[:2000]
+    theme.description = optional_text(description, 2000, "description_invalid", multiline=True) or ""
     db.session.flush()
     return theme
 

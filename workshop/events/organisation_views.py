@@ -36,8 +36,8 @@ def _managed_event(event_id):
 
 def _registry(query=""):
     statement = select(Organisation).order_by(Organisation.name_key)
-    if query.strip():
-        key = operations.organisation_key(query[:200])
+    key = operations.search_key(query)
+    if key:
         statement = statement.where(Organisation.name_key.contains(key, autoescape=True))
     return db.session.scalars(statement).all()
 
@@ -110,8 +110,9 @@ def participation(event_id):
     event = _managed_event(event_id)
     form = _participation_form(event, submitted=request.method == "POST")
     if form.validate_on_submit():
+        # No box ticked is a choice too: none of them takes part.
         ok, _event = apply_to_form(form, operations.set_event_organisations, current_user, event,
-                                   form.organisations.data)
+                                   form.organisations.data or [])
         if ok:
             flash(_("Organisations taking part saved."), "success")
             return redirect(url_for("organisations.participation", event_id=event.id))

@@ -13,6 +13,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from workshop.core.errors import InvalidInput, NotFound
+from workshop.core.validation import normalise_text
 from workshop.events.models import Organisation, OrganisationKind
 from workshop.extensions import db
 
@@ -84,19 +85,29 @@ def parse_kind(raw):
 
 
 def normalise_organisation_name(raw):
-    """The name in NFC with its spaces collapsed; 1 to 200 characters."""
-    name = " ".join(unicodedata.normalize("NFC", raw or "").split())
+    """The name in the stored normal form (workshop.core.validation.normalise_text);
+    1 to 200 characters, and so is its key (case folding can lengthen a name: ß is ss)."""
+    name = normalise_text(raw, code="organisation_name_invalid")
     if not name:
         raise InvalidInput(_l("Give the organisation a name."), code="organisation_name_required")
-    if len(name) > NAME_MAX_LENGTH:
+    if len(name) > NAME_MAX_LENGTH or len(_key(name)) > NAME_MAX_LENGTH:
         raise InvalidInput(_l("An organisation's name has at most %(n)d characters.", n=NAME_MAX_LENGTH),
                            code="organisation_name_too_long")
     return name
 
 
+def _key(name):
+    return unicodedata.normalize("NFC", name.casefold())
+
+
 def organisation_key(name):
     """What two names must share to be the same organisation (used for name_key)."""
-    return unicodedata.normalize("NFC", normalise_organisation_name(name).casefold())
+    return _key(normalise_organisation_name(name))
+
+
+def search_key(query):
+    """A search box's text folded as names are (so "ARCI" finds "Arci"); "" for nothing to search."""
+    return _key(normalise_text(query if isinstance(query, str) else ""))[:NAME_MAX_LENGTH]
 
 
 def find_organisation(organisation_id):

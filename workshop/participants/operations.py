@@ -1,12 +1,11 @@
 """Participants joining tables, and the profile they may give themselves."""
 
-import unicodedata
-
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from workshop.core.errors import InvalidInput, NotAllowed, NotFound
 from workshop.core.models import utcnow
+from workshop.core.validation import normalise_text
 from workshop.events.models import Event, EventStatus, Organisation
 from workshop.extensions import db
 from workshop.participants.models import Membership, Participant
@@ -69,7 +68,7 @@ def update_profile(participant, display_name, organisation_id):
     event = db.session.get(Event, participant.event_id)
     if event.is_read_only:
         raise _event_not_open(event)
-    name = " ".join(unicodedata.normalize("NFC", display_name or "").split())
+    name = normalise_text(display_name, code="name_invalid")
     if len(name) > DISPLAY_NAME_MAX_LENGTH:
         raise InvalidInput(_l("Your name can be at most %(n)d characters long.", n=DISPLAY_NAME_MAX_LENGTH),
                            code="display_name_too_long")

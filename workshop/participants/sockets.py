@@ -7,7 +7,7 @@ organisation the participant comes from, both changeable at any time.
 from flask_babel import lazy_gettext as _l
 
 from workshop.core.errors import InvalidInput
-from workshop.core.sockets import socket_action
+from workshop.core.sockets import is_record_id, socket_action
 from workshop.events.models import Event
 from workshop.extensions import db, socketio
 from workshop.participants import operations
@@ -35,7 +35,7 @@ def on_set_profile(payload):
     if name is not None and not isinstance(name, str):
         raise InvalidInput(_l("Write your name as text."), code="name_invalid")
     organisation_id = payload.get("organisation")
-    if organisation_id is not None and (isinstance(organisation_id, bool) or not isinstance(organisation_id, int)):
+    if organisation_id is not None and not is_record_id(organisation_id):
         raise InvalidInput(_l("Choose an organisation from the list."), code="organisation_invalid")
     participant = operations.update_profile(connected_participant(), name, organisation_id)
     return {"profile": operations.participant_profile(participant)}

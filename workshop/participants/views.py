@@ -41,10 +41,10 @@ def table(code):
     Every unknown code gets the same page, and a phone that has tried too many
     is refused before the lookup, whatever code it sends next."""
     normalised = normalise_join_code(code)
-    if normalised != code:
+    if normalised and normalised != code:
         return redirect(url_for("participants.table", code=normalised))
     limits.check_join_misses()
-    working_table = find_table_by_code(code)
+    working_table = find_table_by_code(code) if normalised else None
     if working_table is None:
         limits.count_join_miss()
         message = _("There is no table with the code %(code)s. Check the code on the screen and try again.",

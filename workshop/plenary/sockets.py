@@ -15,7 +15,7 @@ from workshop.contributions.models import Need
 from workshop.core.access import can_manage_event, require
 from workshop.core.errors import DomainError, InvalidInput, NotAllowed, NotFound
 from workshop.core.notify import PLENARY_NAMESPACE, event_room
-from workshop.core.sockets import integer_field, refusal, socket_action
+from workshop.core.sockets import integer_field, is_record_id, refusal, socket_action
 from workshop.events.models import Event
 from workshop.extensions import db, socketio
 from workshop.plenary.state import DASHBOARD, SCREEN, plenary_snapshot
@@ -49,7 +49,7 @@ def on_connect(auth=None):
 
 
 def _managed_event(event_id):
-    if isinstance(event_id, bool) or not isinstance(event_id, int):
+    if not is_record_id(event_id):
         raise NotFound(_l("There is no such event."), code="event_not_found")
     event = db.session.get(Event, event_id)
     if event is None:

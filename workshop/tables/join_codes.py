@@ -17,5 +17,6 @@ def new_join_code():
 
 
 def normalise_join_code(raw):
-    """What a person typed, as a code to look up: upper case, without spaces or dashes."""
-    return re.sub(r"[\s\-.]", "", raw or "").upper()[:32]
+    """What a person typed, as a code to look up: upper case, without spaces,
+    dashes or anything else that cannot be in a code (at most 32 characters kept)."""
+    return re.sub(r"[^A-Za-z0-9]", "", raw or "").upper()[:32]
