@@ -69,6 +69,10 @@ from workshop.tables.presence import presence
 
 # -- what the app registers: every event and every route ----------------------
 
+UNLIMITED = {setting: "100000 per minute" for setting in (
+    "RATELIMIT_NEEDS", "RATELIMIT_DOTS", "RATELIMIT_PROFILE", "RATELIMIT_JOIN", "RATELIMIT_JOIN_NEW_DEVICES",
+    "RATELIMIT_JOIN_MISSES", "RATELIMIT_JOIN_MISSES_ALL", "RATELIMIT_LOGIN", "RATELIMIT_LOGIN_ALL")}
+
 
 def _registered():
     """(namespace, event) of every Socket.IO handler, the namespaces, and every
@@ -293,7 +297,9 @@ class Stage:
         world = World(app)
         self.organizer = world.account("organizer@example.org", Role.ORGANIZER, "Olga")
         self.facilitator = world.account("facilitator@example.org", Role.FACILITATOR, "Fabio")
-        event = world.event(self.organizer, themes=2, tables_per_theme=2, dots=5, max_per_need=2)
+        self.event_title = "Assemblea di quartiere"
+        event = world.event(self.organizer, themes=2, tables_per_theme=2, dots=5, max_per_need=2,
+                            title=self.event_title)
         self.event_id = event.id
         self.table_a, self.table_b = event.tables[0], event.tables[1]
         with app.app_context(), unit_of_work():
@@ -421,7 +427,9 @@ class Stage:
 def _build_stage(tmp_path_factory, migrated_database, builder):
     instance = tmp_path_factory.mktemp("bad-input")
     shutil.copy(migrated_database, instance / "tavoli.sqlite3")
-    app = create_app(TestingConfig, instance_path=str(instance), PUBLIC_BASE_URL=None)
+    # Thousands of inputs from a few phones and accounts: the rate limits (tested on
+    # their own) are raised so that every input reaches the validation it is aimed at.
+    app = create_app(TestingConfig, instance_path=str(instance), PUBLIC_BASE_URL=None, **UNLIMITED)
     presence.forget_everyone()
     stage = Stage(app, instance / "tavoli.sqlite3")
     builder(stage)
@@ -573,6 +581,9 @@ def http_targets(stage):
         "events.edit_event": ("organizer", {"event_id": e}, {**event_form, "results_hidden": "y",
                                                               "allow_table_change": "y"}),
         "events.duplicate_event": ("organizer", {"event_id": e}, {"title": "Assemblea, di nuovo"}),
+        # Refused while the event is live, whatever the form says: the fuzzing never deletes the stage.
+        "events.delete_personal_data": ("organizer", {"event_id": e}, {"personal-confirm": "y"}),
+        "events.delete_event": ("organizer", {"event_id": e}, {"delete-title": stage.event_title}),
         "events.edit_theme": ("organizer", {"event_id": e, "theme_id": themes[0]}, theme_form),
         "events.move_theme": ("organizer", {"event_id": e, "theme_id": themes[0]}, {"direction": "down"}),
         "events.edit_table": ("organizer", {"event_id": e, "table_id": table_a}, table_settings),
