@@ -17,6 +17,7 @@ context (so its own session and SQLite connection) on a file database, as
 the server runs them.
 """
 
+import importlib
 import sqlite3
 import threading
 import time
@@ -26,9 +27,12 @@ from sqlalchemy import func, insert, select, text
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
+import config
+from config import TestingConfig
 from tests.conftest import Phone, set_phase
 from tests.contributions.test_live_table import start_table
 from tests.security.races import DotRace
+from workshop import create_app
 from workshop.contributions.models import ClientAction, Dot, Need
 from workshop.core import sockets as socket_boundary
 from workshop.core.database import unit_of_work
@@ -72,6 +76,23 @@ def test_sqlite_runs_in_wal_mode_with_a_busy_timeout_and_foreign_keys(app):
         assert db.session.execute(text("PRAGMA busy_timeout")).scalar() == app.config["SQLITE_BUSY_TIMEOUT_MS"] > 0
         assert db.session.execute(text("PRAGMA foreign_keys")).scalar() == 1
         db.session.remove()
+
+
+SYNCHRONOUS = {"FULL": 2, "NORMAL": 1}
+
+
+def test_commits_reach_the_disk_before_they_are_acknowledged_unless_told_otherwise(tmp_path, monkeypatch):
+    monkeypatch.delenv("SQLITE_SYNCHRONOUS", raising=False)
+    assert importlib.reload(config).Config.SQLITE_SYNCHRONOUS == "FULL"
+    for level in ("FULL", "NORMAL"):
+        instance = tmp_path / level
+        app = create_app(TestingConfig, instance_path=str(instance), SQLITE_SYNCHRONOUS=level)
+        with app.app_context():
+            assert db.session.execute(text("PRAGMA synchronous")).scalar() == SYNCHRONOUS[level]
+            db.session.remove()
+            db.engine.dispose()
+    with pytest.raises(ValueError, match="SQLITE_SYNCHRONOUS"):
+        create_app(TestingConfig, instance_path=str(tmp_path / "off"), SQLITE_SYNCHRONOUS="OFF")
 
 
 def test_a_write_unit_holds_the_write_lock_from_its_first_statement_and_a_read_never_takes_it(app):
