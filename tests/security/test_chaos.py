@@ -11,7 +11,9 @@ told: every acknowledged action present with the answer the phone got, no
 need lost or doubled, no dot over a budget or a cap, nothing stored for a
 refused action, and no user ever answered "database is locked".
 
-The other tests show that the notifier outlives a failed broadcast.
+Another test kills the server right after an action is committed and retries
+it on a new connection; the last ones show that the notifier outlives a
+failed broadcast.
 """
 
 import collections
@@ -311,6 +313,63 @@ def compare(tabs, devices, participant_of, database, counters, log, restart_at):
         "needs stored": len(database["needs"]), "live dots stored": sum(live.values()),
         "needs lost": 0, "needs doubled": 0, "dots over budget": 0, "acknowledged actions missing": 0,
     }
+
+
+def wait_for_row(database_path, query, parameters, timeout=10):
+    """Poll the server's database (read-only) until the query finds a row."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        connection = sqlite3.connect(f"file:{database_path}?mode=ro", uri=True)
+        try:
+            row = connection.execute(query, parameters).fetchone()
+        finally:
+            connection.close()
+        if row is not None:
+            return row
+        time.sleep(0.02)
+    raise AssertionError(f"no row for {query} {parameters} within {timeout}s")
+
+
+def test_a_server_killed_after_the_commit_then_a_retry_on_a_new_connection_makes_no_duplicate():
+    """The acknowledgement never reaches the phone: the server is killed once the
+    action is committed. The phone sends it again, same id, on a new
+    connection to the restarted server, and gets the answer of the first."""
+    with AppServer(env={"SOCKETIO_ASYNC_MODE": "eventlet"}) as server:
+        organizer = organizer_session(server)
+        code = open_event(server, organizer)[0]
+        phone = requests.Session()
+        assert phone.get(f"{server.url}/j/{code}", timeout=10).status_code == 200
+        auth = {"table": code, "view": "phone"}
+        database = server.instance / "tavoli.sqlite3"
+
+        def commit_then_crash_then_retry(event, payload):
+            unanswered = SocketIOConnection(server.url, cookie_header(phone), auth)
+            unanswered.emit(event, payload)  # its answer is never read
+            participant, result = wait_for_row(
+                database, "SELECT participant_id, result FROM client_action WHERE client_id = ?", (payload["id"],))
+            server.restart(crash=True)
+            unanswered.reset()
+            retry = SocketIOConnection(server.url, cookie_header(phone), auth)
+            ack_id = retry.emit(event, payload)
+            answers = []
+            wait_until(lambda: answers.extend(a for kind, key, a in retry.poll(0.1) if kind == "ack" and key == ack_id)
+                       or answers, 20, f"the answer to the retried {event}")
+            retry.close()
+            assert answers == [{"ok": True, **json.loads(result)}]
+            return participant
+
+        post = {"id": "crash-after-commit-post", "text": "Un bus notturno"}
+        participant = commit_then_crash_then_retry("post_need", post)
+        Console(server, cookie_header(organizer), code).move_to("vote")
+        (need,) = stored(database)["needs"]
+        assert need[2:] == (participant, "Un bus notturno")
+        commit_then_crash_then_retry("cast_dot", {"id": "crash-after-commit-dot", "need": need[0]})
+
+        after = stored(database)
+        assert len(after["needs"]) == 1
+        assert set(after["actions"]) == {"crash-after-commit-post", "crash-after-commit-dot"}
+        assert after["dots"] == [(participant, need[0], 1)]
+        assert [dots_used for who, _table, dots_used in after["memberships"] if who == participant] == [1]
 
 
 # -- the notifier outlives a failed broadcast -------------------------------------
