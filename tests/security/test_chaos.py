@@ -5,11 +5,12 @@ file), opens a live event with three tables, and lets simulated phones (some
 with two tabs) post needs and then give and take back dots, each through the
 outbox the phone page keeps (tests/security/chaos_client.py). Meanwhile a
 share of the connections is dropped again and again, by a reset or by
-vanishing without a word, and the server process is killed once mid-vote and
-started again. At the end the database must hold exactly what the phones were
-told: every acknowledged action present with the answer the phone got, no
-need lost or doubled, no dot over a budget or a cap, nothing stored for a
-refused action, and no user ever answered "database is locked".
+vanishing without a word, another writer takes SQLite's write lock now and
+then, and the server process is killed once mid-vote and started again. At
+the end the database must hold exactly what the phones were told: every
+acknowledged action present with the answer the phone got, no need lost or
+doubled, no dot over a budget or a cap, nothing stored for a refused action,
+and no user ever answered "database is locked".
 
 Another test kills the server right after an action is committed and retries
 it on a new connection; the last ones show that the notifier outlives a
@@ -18,9 +19,11 @@ failed broadcast.
 
 import collections
 import json
+import random
 import re
 import shutil
 import sqlite3
+import threading
 import time
 from datetime import UTC, datetime
 
@@ -67,6 +70,38 @@ def open_event(server, session):
     return codes
 
 
+class SecondWriter(threading.Thread):
+    """Another writer on the server's database file, as a second process (a
+    command-line import, another worker) would be: it takes SQLite's write lock
+    now and then and holds it for a while, so the server's writers must wait."""
+
+    def __init__(self, database_path, seed):
+        super().__init__(name="second-writer", daemon=True)
+        self.database_path = database_path
+        self.random = random.Random(seed)
+        self.stopped = False
+        self.writes = 0
+        self.errors = []
+
+    def run(self):
+        connection = sqlite3.connect(self.database_path, timeout=15, isolation_level=None)
+        try:
+            while not self.stopped:
+                time.sleep(self.random.uniform(0.2, 0.6))
+                try:
+                    connection.execute("BEGIN IMMEDIATE")
+                    connection.execute("UPDATE event SET venue = venue")
+                    time.sleep(self.random.uniform(0.02, 0.1))
+                    connection.execute("COMMIT")
+                    self.writes += 1
+                except sqlite3.OperationalError as error:
+                    self.errors.append(repr(error))
+                    if connection.in_transaction:
+                        connection.execute("ROLLBACK")
+        finally:
+            connection.close()
+
+
 def cookie_header(session):
     return "; ".join(f"{name}={value}" for name, value in session.cookies.items())
 
@@ -108,10 +143,13 @@ class Console:
 
 
 def wait_until(condition, timeout, what, tabs=()):
+    """Wait for condition(); with tabs, fail at once if one got an error answer."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if condition():
             return
+        failures = [(tab.name, error) for tab in tabs for error in tab.stats.server_errors + tab.stats.crashes]
+        assert not failures, f"waiting for {what}: {failures[:5]}"
         time.sleep(0.1)
     stuck = {tab.name: (tab.pending(), tab.connected, tab.stats) for tab in tabs if tab.pending() or not tab.connected}
     raise AssertionError(f"{what} did not happen within {timeout}s; tabs waiting: {stuck}")
@@ -142,7 +180,7 @@ def test_chaos_phones_drops_and_a_crash_lose_nothing(request):
     started = time.monotonic()
     server = AppServer(env={"SOCKETIO_ASYNC_MODE": "eventlet"}, keep_instance=True)
     server.start()
-    tabs, chaos = [], None
+    tabs, chaos, second_writer = [], None, None
     try:
         organizer = organizer_session(server)
         codes = open_event(server, organizer)
@@ -163,6 +201,8 @@ def test_chaos_phones_drops_and_a_crash_lose_nothing(request):
         chaos = Chaos(tabs, DROP_EVERY_S, DROP_SHARE, VANISH_SHARE, seed=6)
         chaos.start()
         chaos.running.set()
+        second_writer = SecondWriter(server.instance / "tavoli.sqlite3", seed=7)
+        second_writer.start()
 
         stages = {"set-up and connecting (s)": time.monotonic() - started}
         for tab in tabs:
@@ -182,6 +222,9 @@ def test_chaos_phones_drops_and_a_crash_lose_nothing(request):
         wait_until(lambda: all(tab.finished_stage("vote") for tab in tabs), 120, "every dot acknowledged", tabs)
 
         chaos.running.clear()
+        second_writer.stopped = True
+        second_writer.join(timeout=5)
+        assert second_writer.errors == []
         stages["voting, restart included (s)"] = time.monotonic() - started - sum(stages.values())
         wait_until(lambda: all(tab.connected for tab in tabs), 30, "every tab back online", tabs)
         for tab in tabs:
@@ -195,6 +238,7 @@ def test_chaos_phones_drops_and_a_crash_lose_nothing(request):
         participant_of = {device: database["participants"][device_digest(secret, read_device_token(secret, value))]
                           for device, (_code, _cookie, value) in devices.items()}
         figures = compare(tabs, devices, participant_of, database, counters, log, restart_at)
+        figures["writes of a second writer holding the lock 20-100 ms"] = second_writer.writes
         figures.update({stage: round(seconds, 1) for stage, seconds in stages.items()})
         figures["run time (s)"] = round(time.monotonic() - started, 1)
         print("\nchaos run:", json.dumps(figures, indent=1))
@@ -209,6 +253,8 @@ def test_chaos_phones_drops_and_a_crash_lose_nothing(request):
     finally:
         if chaos is not None:
             chaos.stopped = True
+        if second_writer is not None:
+            second_writer.stopped = True
         for tab in tabs:
             tab.stop = True
         for tab in tabs:
