@@ -212,6 +212,35 @@ def test_an_action_sent_three_times_with_the_same_id_makes_one_change_and_the_sa
     assert database.scalar(select(func.count(ClientAction.id)).where(ClientAction.client_id == payload["id"])) == 1
 
 
+LIMIT_OF = {"post_need": "RATELIMIT_NEEDS", "edit_need": "RATELIMIT_NEEDS", "delete_need": "RATELIMIT_NEEDS",
+            "cast_dot": "RATELIMIT_DOTS", "withdraw_dot": "RATELIMIT_DOTS"}
+
+
+@pytest.mark.parametrize("kind", PHONE_ACTIONS)
+def test_a_resent_action_gets_its_first_answer_past_the_rate_limit_and_uses_none_of_it(world, app, database, kind):
+    """A phone back online sends its whole outbox again, maybe several times:
+    what was already done must be answered as done, not refused as too many
+    (the page would drop it, and put a posted need's text back to be posted
+    twice), and must not use up the allowance for what the participant does next."""
+    _table, phone, payload = ready(world, kind)
+    app.config[LIMIT_OF[kind]] = "3 per minute"
+    first = phone.emit(kind, payload)
+    assert first["ok"], first
+    tab = phone.another_tab(app)
+    for sender in [phone, tab] * 4:
+        assert sender.emit(kind, payload) == first
+
+    def something_new(n):
+        if LIMIT_OF[kind] == "RATELIMIT_NEEDS":
+            return phone.post(f"Something new {n}")
+        return phone.dot(payload["need"])
+
+    # Two of the three actions a minute are left, whatever the answer to them.
+    answers = [something_new(n) for n in range(3)]
+    assert [answer.get("error", {}).get("code") == "rate_limited" for answer in answers] == [False, False, True]
+    assert database.scalar(select(func.count(ClientAction.id)).where(ClientAction.client_id == payload["id"])) == 1
+
+
 @pytest.mark.parametrize("kind", ["post_need", "cast_dot", "withdraw_dot", "delete_need"])
 def test_the_same_action_from_three_tabs_at_the_same_moment_is_made_once(world, app, database, kind):
     _table, phone, payload = ready(world, kind)
