@@ -41,6 +41,10 @@ class Config:
     # None means: SQLite in the instance folder (see workshop/core/database.py).
     SQLALCHEMY_DATABASE_URI = _env("DATABASE_URL")
     SQLITE_BUSY_TIMEOUT_MS = _env_int("SQLITE_BUSY_TIMEOUT_MS", 15000)
+    # "FULL": every commit is on disk before it is acknowledged, and survives a
+    # power cut (measured: about 4 ms more per write). "NORMAL": faster, but a
+    # power cut may take back the last commits (a crash of the server may not).
+    SQLITE_SYNCHRONOUS = _env("SQLITE_SYNCHRONOUS", "FULL").upper()
 
     # "eventlet" is the product's default; "gevent" and "threading" also work.
     SOCKETIO_ASYNC_MODE = _env("SOCKETIO_ASYNC_MODE", "eventlet")
@@ -144,6 +148,8 @@ class TestingConfig(Config):
     SOCKETIO_ASYNC_MODE = "threading"
     TALLY_INTERVAL_S = 0.02
     SERVER_ACCESS_LOG = False
+    # In-process tests need no protection from power cuts; the real-server tests run with the default.
+    SQLITE_SYNCHRONOUS = "NORMAL"
 
 
 CONFIGS = {

@@ -160,6 +160,25 @@ class AppServer:
         if not self.keep_instance and self.instance.exists():
             shutil.rmtree(self.instance, ignore_errors=True)
 
+    def restart(self, crash=True):
+        """Stop the server process and start it again on the same port, instance
+        and log. With crash, it is killed (SIGKILL), as a power cut or the
+        out-of-memory killer would: no clean shutdown, transactions cut short."""
+        if crash:
+            self.process.kill()
+        else:
+            self.process.terminate()
+        self.process.wait(timeout=10)
+        self.process = subprocess.Popen(
+            [PYTHON, "wsgi.py"], cwd=ROOT, env=self.env,
+            stdin=subprocess.DEVNULL, stdout=self._log_file, stderr=subprocess.STDOUT,
+        )
+        try:
+            self._wait_healthy()
+        except BaseException:
+            self.stop()
+            raise
+
     @property
     def running(self):
         return self.process is not None and self.process.poll() is None

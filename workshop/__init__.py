@@ -6,7 +6,7 @@ import os
 from flask import Flask
 
 from config import config_for
-from workshop.core.database import default_database_uri, engine_options
+from workshop.core.database import configure_engine, default_database_uri, engine_options
 from workshop.core.logs import configure_logging, register_access_log
 from workshop.core.network import socket_origin_check
 from workshop.core.notify import notifier
@@ -61,6 +61,8 @@ def _init_extensions(app):
     from workshop.tables.presence import presence
 
     db.init_app(app)
+    with app.app_context():
+        configure_engine(db.engine, app.config["SQLITE_SYNCHRONOUS"])
     migrate.init_app(app, db, directory=os.path.join(ROOT, "migrations"), render_as_batch=True)
     csrf.init_app(app)
     compress.init_app(app)

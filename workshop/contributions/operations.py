@@ -52,6 +52,20 @@ def normalise_need_text(raw):
     return text
 
 
+def recorded_answer(participant_id, client_id, kind):
+    """The answer a participant's action of this kind got when it was done, or
+    None if no action with this id was done; ActionIdReused if the id was used
+    for another kind of action."""
+    earlier = db.session.scalar(
+        select(ClientAction).where(ClientAction.participant_id == participant_id, ClientAction.client_id == client_id)
+    )
+    if earlier is None:
+        return None
+    if earlier.kind != kind:
+        raise ActionIdReused()
+    return earlier.result
+
+
 def idempotent(kind):
     """Make an operation answer a repeated client action id with the first answer.
 
@@ -62,15 +76,9 @@ def idempotent(kind):
     def decorate(operation):
         @wraps(operation)
         def wrapper(table, participant, *args, client_id, **kwargs):
-            earlier = db.session.scalar(
-                select(ClientAction).where(
-                    ClientAction.participant_id == participant.id, ClientAction.client_id == client_id
-                )
-            )
+            earlier = recorded_answer(participant.id, client_id, kind)
             if earlier is not None:
-                if earlier.kind != kind:
-                    raise ActionIdReused()
-                return earlier.result
+                return earlier
             result = operation(table, participant, *args, **kwargs)
             db.session.add(
                 ClientAction(participant_id=participant.id, client_id=client_id, kind=kind, result=result)

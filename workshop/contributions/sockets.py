@@ -9,14 +9,31 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from workshop.contributions import merging, moderation, operations
-from workshop.core.errors import InvalidInput
+from workshop.core.errors import InvalidInput, NotAllowed
 from workshop.core.sockets import client_action_id, integer_field, socket_action
 from workshop.extensions import socketio
-from workshop.tables.connections import connected_console, connected_participant, connected_table
+from workshop.tables.connections import connected_console, connected_participant, connected_table, connection
+
+
+def done_before(kind):
+    """For socket_action(answered=...): the answer this phone's action got if it
+    was already done (the outbox sending it again), else None."""
+
+    def answered(payload):
+        try:
+            participant_id = connection()["participant"]
+            client_id = client_action_id(payload) if isinstance(payload, dict) else None
+        except (NotAllowed, InvalidInput):
+            return None  # the handler says what is wrong
+        if participant_id is None or client_id is None:
+            return None
+        return operations.recorded_answer(participant_id, client_id, kind)
+
+    return answered
 
 
 @socketio.on("post_need")
-@socket_action(limit="RATELIMIT_NEEDS")
+@socket_action(limit="RATELIMIT_NEEDS", answered=done_before("post_need"))
 def on_post_need(payload):
     """A phone posts a need. Payload: {"id": action id, "text": 1-280 characters}.
     Answers {"ok": true, "v", "need": {"id", "text", "at"}}."""
@@ -26,7 +43,7 @@ def on_post_need(payload):
 
 
 @socketio.on("cast_dot")
-@socket_action(limit="RATELIMIT_DOTS")
+@socket_action(limit="RATELIMIT_DOTS", answered=done_before("cast_dot"))
 def on_cast_dot(payload):
     """A phone gives a dot to a need. Payload: {"id": action id, "need": need id}.
     Answers {"ok": true, "v", "need", "me": {"budget", "left", "dots", "needs"}}."""
@@ -37,7 +54,7 @@ def on_cast_dot(payload):
 
 
 @socketio.on("withdraw_dot")
-@socket_action(limit="RATELIMIT_DOTS")
+@socket_action(limit="RATELIMIT_DOTS", answered=done_before("withdraw_dot"))
 def on_withdraw_dot(payload):
     """A phone takes a dot back from a need. Payload and answer as cast_dot."""
     return operations.withdraw_dot(
@@ -47,7 +64,7 @@ def on_withdraw_dot(payload):
 
 
 @socketio.on("edit_need")
-@socket_action(limit="RATELIMIT_NEEDS")
+@socket_action(limit="RATELIMIT_NEEDS", answered=done_before("edit_need"))
 def on_edit_need(payload):
     """A phone rewrites one of its own needs while the table collects.
     Payload: {"id": action id, "need": need id, "text": new text}. Answers {"ok": true, "v", "need"}."""
@@ -58,7 +75,7 @@ def on_edit_need(payload):
 
 
 @socketio.on("delete_need")
-@socket_action(limit="RATELIMIT_NEEDS")
+@socket_action(limit="RATELIMIT_NEEDS", answered=done_before("delete_need"))
 def on_delete_need(payload):
     """A phone deletes one of its own needs while the table collects.
     Payload: {"id": action id, "need": need id}. Answers {"ok": true, "v", "deleted"}."""

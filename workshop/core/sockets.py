@@ -76,7 +76,7 @@ def _refuse_packet(error, encoded):
                 type(error).__name__)
 
 
-def socket_action(write=True, limit=None):
+def socket_action(write=True, limit=None, answered=None):
     """Decorate a handler(payload) -> dict. Write handlers run in one unit of
     work (retried once if they lost a uniqueness race); read handlers run on a
     plain session that is released before the answer is sent.
@@ -84,12 +84,20 @@ def socket_action(write=True, limit=None):
     limit names a rate-limit setting (e.g. "RATELIMIT_NEEDS"): every event
     counts against it for whoever sends it (all tabs of a phone together), and
     once it is used up the answer is a "rate_limited" error saying when to try again.
+
+    answered(payload) -> the answer an action already done got, or None: a
+    phone's outbox sends again what it did not see answered, and what was
+    done must then be answered as done, before and beyond any limit.
     """
 
     def decorate(handler):
         @wraps(handler)
         def wrapper(payload=None, *_ignored):
             try:
+                if answered is not None:
+                    earlier = _earlier_answer(answered, payload)
+                    if earlier is not None:
+                        return {"ok": True, **earlier}
                 if limit:
                     rate_limit(limit)
                 if not isinstance(payload, dict):
@@ -112,6 +120,14 @@ def socket_action(write=True, limit=None):
         return wrapper
 
     return decorate
+
+
+def _earlier_answer(answered, payload):
+    """answered(payload), read in a session released before anything else happens."""
+    try:
+        return answered(payload)
+    finally:
+        db.session.remove()
 
 
 def refusal(error):
