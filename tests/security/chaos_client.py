@@ -185,6 +185,11 @@ class Tab(threading.Thread):
         with self.lock:
             return len(self.outbox)
 
+    def made(self, stage):
+        """How many actions the tab has made in a stage so far."""
+        with self.lock:
+            return self._made[stage]
+
     def finished_stage(self, stage):
         with self.lock:
             return self._made[stage] >= self.plan[stage] and not self.outbox

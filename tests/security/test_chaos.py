@@ -223,7 +223,7 @@ def test_chaos_phones_drops_and_a_crash_lose_nothing(request):
         for tab in tabs:
             tab.stage = "vote"
         planned = len(tabs) * DOT_ACTIONS
-        wait_until(lambda: sum(tab._made["vote"] for tab in tabs) >= planned // 2, 60, "half the vote")
+        wait_until(lambda: sum(tab.made("vote") for tab in tabs) >= planned // 2, 60, "half the vote")
         restart_at = datetime.now(UTC)
         down = time.monotonic()
         server.restart(crash=True)

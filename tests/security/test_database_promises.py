@@ -17,8 +17,10 @@ context (so its own session and SQLite connection) on a file database, as
 the server runs them.
 """
 
-import importlib
+import os
 import sqlite3
+import subprocess
+import sys
 import threading
 import time
 
@@ -27,11 +29,11 @@ from sqlalchemy import func, insert, select, text
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
-import config
 from config import TestingConfig
 from tests.conftest import Phone, set_phase
 from tests.contributions.test_live_table import start_table
 from tests.security.races import DotRace
+from tests.servers import ROOT
 from workshop import create_app
 from workshop.contributions.models import ClientAction, Dot, Need
 from workshop.core import sockets as socket_boundary
@@ -81,9 +83,11 @@ def test_sqlite_runs_in_wal_mode_with_a_busy_timeout_and_foreign_keys(app):
 SYNCHRONOUS = {"FULL": 2, "NORMAL": 1}
 
 
-def test_commits_reach_the_disk_before_they_are_acknowledged_unless_told_otherwise(tmp_path, monkeypatch):
-    monkeypatch.delenv("SQLITE_SYNCHRONOUS", raising=False)
-    assert importlib.reload(config).Config.SQLITE_SYNCHRONOUS == "FULL"
+def test_commits_reach_the_disk_before_they_are_acknowledged_unless_told_otherwise(tmp_path):
+    env = {name: value for name, value in os.environ.items() if name != "SQLITE_SYNCHRONOUS"}
+    default = subprocess.run([sys.executable, "-c", "import config; print(config.config_for().SQLITE_SYNCHRONOUS)"],
+                             env=env, cwd=ROOT, capture_output=True, text=True, check=True).stdout.strip()
+    assert default == "FULL"
     for level in ("FULL", "NORMAL"):
         instance = tmp_path / level
         app = create_app(TestingConfig, instance_path=str(instance), SQLITE_SYNCHRONOUS=level)
