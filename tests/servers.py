@@ -39,6 +39,17 @@ class Organizer:
 DEFAULT_ORGANIZER = Organizer()
 
 
+def stop_process(process):
+    """Terminate a child process, kill it if it does not stop within 10 s; None or ended is fine."""
+    if process is not None and process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=10)
+
+
 def free_port(host="127.0.0.1"):
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
         probe.bind((host, 0))
@@ -147,13 +158,7 @@ class AppServer:
     def stop(self):
         """Stop the server (terminate, then kill) and remove the instance folder
         unless it is to be kept. Safe to call more than once."""
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(timeout=10)
+        stop_process(self.process)
         if self._log_file is not None:
             self._log_file.close()
             self._log_file = None

@@ -15,7 +15,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from tests.servers import ROOT, ServerError, free_port
+from tests.servers import ROOT, ServerError, free_port, stop_process
 
 SITE = ROOT / "deploy" / "nginx" / "tavoli.conf"
 MISSING = "{} is not installed: run `scripts/ensure-system.sh test` (as root), as `make test` does"
@@ -104,13 +104,7 @@ class Redis:
         return self
 
     def stop(self):
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(timeout=10)
+        stop_process(self.process)
         self.process = None
 
 
@@ -167,12 +161,6 @@ class Nginx:
         return self
 
     def stop(self):
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(timeout=10)
+        stop_process(self.process)
         self.process = None
         shutil.rmtree(self.folder, ignore_errors=True)

@@ -84,33 +84,28 @@ def rate_limit(setting, key=None):
     refused action is not counted. If the storage cannot be reached the
     action goes through and the failure is logged.
     """
-    if not limiter.enabled:
-        return
-    key = key or actor_key()
-    try:
-        strategy = limiter.limiter
-        for item in parse_many(current_app.config[setting]):
-            if not strategy.hit(item, *_identifiers(key, setting)):
-                raise _refusal(strategy, item, key, setting)
-    except RateLimited:
-        raise
-    except Exception:
-        log.warning("rate limit %s could not be counted; the action goes through", setting, exc_info=True)
+    _apply(setting, key or actor_key(), count=True)
 
 
 def check_rate_limit(setting, key):
     """Raise RateLimited if the limits in config[setting] are used up for key, without counting anything."""
+    _apply(setting, key, count=False)
+
+
+def _apply(setting, key, count):
     if not limiter.enabled:
         return
     try:
         strategy = limiter.limiter
+        allowed = strategy.hit if count else strategy.test
         for item in parse_many(current_app.config[setting]):
-            if not strategy.test(item, *_identifiers(key, setting)):
+            if not allowed(item, *_identifiers(key, setting)):
                 raise _refusal(strategy, item, key, setting)
     except RateLimited:
         raise
     except Exception:
-        log.warning("rate limit %s could not be checked; the action goes through", setting, exc_info=True)
+        log.warning("rate limit %s could not be %s; the action goes through", setting,
+                    "counted" if count else "checked", exc_info=True)
 
 
 def check_join_misses():
