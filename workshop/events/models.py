@@ -81,6 +81,9 @@ class Event(db.Model):
     # Whether a participant may join a second table of the event (their posts
     # and dots stay where they were made).
     allow_table_change: Mapped[bool] = mapped_column(default=False)
+    # Made by `flask demo` (or the dashboard's demo button): marked as a demo
+    # wherever it is shown, and removed in one step.
+    is_demo: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
 
     organizers = relationship("Account", secondary=event_organizer, lazy="selectin")

@@ -21,6 +21,9 @@ class Participant(db.Model):
     device_digest: Mapped[str | None] = mapped_column(String(64))
     display_name: Mapped[str | None] = mapped_column(String(60))
     organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id", ondelete="SET NULL"))
+    # A participant played by the rehearsal simulator, not a person: its needs
+    # and dots are marked as such and never reach the exports or the plenary.
+    simulated: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
     last_seen_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
 

@@ -69,6 +69,9 @@ class WorkingTable(db.Model):
     timer_duration_s: Mapped[int] = mapped_column(default=0)
     timer_banked_s: Mapped[int] = mapped_column(default=0)
     timer_started_at: Mapped[datetime | None] = mapped_column(Timestamp)
+    # While a facilitator rehearses: simulated participants' actions per
+    # minute (None: no rehearsal running).
+    rehearsal_pace: Mapped[int | None] = mapped_column()
     created_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
 
     theme = relationship("Theme", back_populates="tables", lazy="joined")
