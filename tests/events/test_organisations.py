@@ -175,7 +175,7 @@ def test_an_event_takes_part_with_chosen_and_imported_organisations(world, clien
     assert response.status_code == 302
 
     def taking_part():
-        return {o.name for o in database.scalar(select(Event).where(Event.id == event.id)).organisations}
+        return set(database.all(select(Organisation.name).join(Event.organisations).where(Event.id == event.id)))
 
     assert taking_part() == {"Arci Lecco", "Caritas"}
 

@@ -14,7 +14,7 @@ from sqlalchemy import delete, func, or_, select
 from workshop.contributions.budget import refund_dot, spend_dot
 from workshop.contributions.merging import plenary_group
 from workshop.contributions.models import NEED_MAX_LENGTH, ClientAction, Dot, Need
-from workshop.contributions.results import table_needs, table_root
+from workshop.contributions.results import table_need_links, table_root
 from workshop.contributions.state import my_state, my_state_message, need_payload, needs_changed
 from workshop.core.errors import (
     ActionIdReused,
@@ -110,7 +110,7 @@ def _require_phase(table, phase):
 def _dot_group(table, need_id):
     """The visible need a dot on need_id counts for, and the ids of its whole
     group: a dot sent for a need merged meanwhile follows it into the merge."""
-    needs_by_id = {need.id: need for need in table_needs(table.id)}
+    needs_by_id = table_need_links(table.id)
     need = needs_by_id.get(need_id) if isinstance(need_id, int) else None
     if need is None:
         raise NotFound(_l("That need is not on this table."), code="need_not_found")

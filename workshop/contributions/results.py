@@ -75,6 +75,16 @@ def table_needs(table_id):
     return db.session.scalars(select(Need).where(Need.table_id == table_id).order_by(Need.id)).all()
 
 
+def table_need_links(table_id):
+    """{need id: (id, merged_into_id, hidden)} for every need of the table:
+    what table_root needs to follow merges, without loading whole needs (a
+    dot reads it, and a table may hold a hundred needs)."""
+    rows = db.session.execute(
+        select(Need.id, Need.merged_into_id, Need.hidden).where(Need.table_id == table_id)
+    )
+    return {row.id: row for row in rows}
+
+
 def ranking(table):
     """The table's visible needs, most dots first, each with the dots of every
     need merged into it."""

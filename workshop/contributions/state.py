@@ -9,7 +9,7 @@ from collections import defaultdict
 from sqlalchemy import func, select
 
 from workshop.contributions.models import Dot, Need
-from workshop.contributions.results import ranking, table_needs, table_root, total_live_dots
+from workshop.contributions.results import ranking, table_need_links, table_root, total_live_dots
 from workshop.core.notify import console_room, notifier, participant_room, phones_room, projector_room
 from workshop.events.models import Organisation
 from workshop.extensions import db
@@ -103,7 +103,7 @@ def my_state(table, membership):
         select(Need.id).where(Need.participant_id == membership.participant_id, Need.table_id == table.id)
     )
     # Dots on a merged need show on the need it was merged into.
-    needs_by_id = {need.id: need for need in table_needs(table.id)}
+    needs_by_id = table_need_links(table.id)
     dots = defaultdict(int)
     for need_id, count in my_dots:
         dots[str(table_root(needs_by_id[need_id], needs_by_id).id)] += count

@@ -78,6 +78,18 @@ class Notifier:
         self.socketio = socketio
         self.interval = app.config["TALLY_INTERVAL_S"]
         self._tally_builders = tuple(tally_builders)
+        # With workers joined by a message queue, a room's clients may sit on
+        # another worker, which this one cannot see.
+        self._rooms_seen_whole = not app.config["SOCKETIO_MESSAGE_QUEUE"]
+
+    def may_have_listeners(self, room, namespace="/"):
+        """Whether a message to room could reach anyone, so tally builders
+        skip what nobody would receive (a plenary snapshot is the dearest
+        message there is). Exact in one process; with several workers it
+        cannot know and answers yes."""
+        if self.socketio is None or not self._rooms_seen_whole:
+            return True
+        return next(self.socketio.server.manager.get_participants(namespace, room), None) is not None
 
     # -- recording, inside a transaction ---------------------------------
 

@@ -86,10 +86,10 @@ class Event(db.Model):
     is_demo: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
 
-    organizers = relationship("Account", secondary=event_organizer, lazy="selectin")
-    facilitators = relationship("Account", secondary=event_facilitator, lazy="selectin", order_by="Account.name")
+    organizers = relationship("Account", secondary=event_organizer)
+    facilitators = relationship("Account", secondary=event_facilitator, order_by="Account.name")
     organisations = relationship(
-        "Organisation", secondary=event_organisation, lazy="selectin", order_by="Organisation.name"
+        "Organisation", secondary=event_organisation, order_by="Organisation.name"
     )
     themes: Mapped[list["Theme"]] = relationship(
         back_populates="event", order_by="Theme.position", cascade="all, delete-orphan"

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from workshop.contributions.models import Need
 from workshop.contributions.results import organisations_present, theme_ranking, total_live_dots
-from workshop.core.notify import PLENARY_NAMESPACE, event_room
+from workshop.core.notify import PLENARY_NAMESPACE, event_room, notifier
 from workshop.events.models import Event, Theme
 from workshop.extensions import db
 from workshop.participants.models import Participant
@@ -79,16 +79,18 @@ def _counters(event, themes):
 def plenary_tallies(table_ids):
     """The coalesced plenary updates (a notifier tally builder): one fresh
     snapshot per audience and event that has a changed table, to the event's
-    rooms in the plenary namespace, however many dots changed since the last flush."""
+    rooms in the plenary namespace, however many dots changed since the last
+    flush; none for an audience with nobody watching."""
     event_ids = db.session.scalars(
         select(Theme.event_id).join(WorkingTable, WorkingTable.theme_id == Theme.id)
         .where(WorkingTable.id.in_(list(table_ids))).distinct().order_by(Theme.event_id)
     ).all()
     messages = []
     for event_id in event_ids:
-        event = db.session.get(Event, event_id)
+        watched = [(audience, event_room(event_id, audience)) for audience in (DASHBOARD, SCREEN)
+                   if notifier.may_have_listeners(event_room(event_id, audience), PLENARY_NAMESPACE)]
+        event = db.session.get(Event, event_id) if watched else None
         if event is not None:
-            for audience in (DASHBOARD, SCREEN):
-                messages.append(("plenary", event_room(event_id, audience), plenary_snapshot(event, audience),
-                                 PLENARY_NAMESPACE))
+            messages.extend(("plenary", room, plenary_snapshot(event, audience), PLENARY_NAMESPACE)
+                            for audience, room in watched)
     return messages

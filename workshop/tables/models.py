@@ -75,7 +75,7 @@ class WorkingTable(db.Model):
     created_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
 
     theme = relationship("Theme", back_populates="tables", lazy="joined")
-    facilitators = relationship("Account", secondary=table_facilitator, lazy="selectin")
+    facilitators = relationship("Account", secondary=table_facilitator)
 
     @property
     def event(self):
