@@ -23,6 +23,7 @@ import threading
 import time
 import urllib.request
 from pathlib import Path
+from types import SimpleNamespace
 
 import psutil
 import requests
@@ -40,7 +41,10 @@ SCENARIOS = {
     "burst-1000": dict(tables=10, phones=1000, join_window_s=5.0, seed_needs=0),
     "hall-5000": dict(tables=50, phones=5000, vote_tables=50, dots_per_s=100, duration_s=10),
     "baseline": dict(tables=10, phones=1000, vote_tables=10, dots_per_s=100, duration_s=10),
+    # event-1000 on the scale-out set-up: two workers on PostgreSQL, joined by Redis, behind nginx.
+    "event-1000-scaleout": dict(tables=10, phones=1000, vote_tables=10, dots_per_s=100, duration_s=10),
 }
+SCALE_OUT_WORKERS = 2
 
 
 def raise_open_files_limit():
@@ -130,22 +134,29 @@ class RelayServer:
 # -- measuring the server process ---------------------------------------------------------
 
 class ProcessSampler:
-    """Samples the server's CPU time and resident memory every 0.2 s in a thread."""
+    """Samples the server's CPU time and resident memory every 0.2 s in a thread:
+    one process, or the sum over several (the scale-out set-up's workers)."""
 
-    def __init__(self, pid, every=0.2):
-        self.process = psutil.Process(pid)
+    def __init__(self, pids, every=0.2):
+        self.processes = [psutil.Process(pid) for pid in pids]
         self.every = every
         self.samples = []  # (perf_counter, cpu seconds, rss bytes)
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
     def _run(self):
+        last_cpu = {}  # a process that ended keeps the CPU time it had used
         while not self._stop.is_set():
-            try:
-                cpu = self.process.cpu_times()
-                self.samples.append((time.perf_counter(), cpu.user + cpu.system, self.process.memory_info().rss))
-            except psutil.Error:
-                return
+            rss = 0
+            for process in self.processes:
+                try:
+                    times = process.cpu_times()
+                    rss += process.memory_info().rss
+                except psutil.Error:
+                    continue
+                last_cpu[process.pid] = times.user + times.system
+            if last_cpu:
+                self.samples.append((time.perf_counter(), sum(last_cpu.values()), rss))
             self._stop.wait(self.every)
 
     def __enter__(self):
@@ -177,23 +188,78 @@ def run_scenario(name, mode):
         codes = [f"RELAY{n}" for n in range(table_count)]
         with RelayServer(mode, codes) as relay:
             plan = Plan(name=name, url=relay.url, tables=codes, **spec)
-            return _measure(plan, relay.process.pid)
+            return _measure(plan, [relay.process.pid])
+    if name.endswith("-scaleout"):
+        return _run_scaled_out(name, mode, spec, table_count)
     with AppServer(env={"SOCKETIO_ASYNC_MODE": mode}) as server:
         session = organizer_session(server)
         codes = set_up_event(server, session, table_count)
         cookie = "; ".join(f"{k}={v}" for k, v in session.cookies.items())
         plan = Plan(name=name, url=server.url, tables=codes, screen_cookie=cookie, **spec)
-        result = _measure(plan, server.process.pid)
+        result = _measure(plan, [server.process.pid])
         if "Traceback" in server.log_tail(2000):
             result["details"]["server_tracebacks"] = server.log_tail(2000).count("Traceback")
         return result
 
 
-def _measure(plan, pid):
+def _run_scaled_out(name, mode, spec, table_count):
+    """The scenario against SCALE_OUT_WORKERS workers on a durable PostgreSQL,
+    joined by Redis (also the rate limits' storage), behind the shipped nginx
+    site, all on loopback and started here as `make test`'s scale-out test does.
+    The server's CPU and memory are the workers' sum; PostgreSQL, Redis and
+    nginx are reported apart in the details."""
+    from tests.scaleout.engines import Nginx, Postgres, Redis
+
+    started = []
+    try:
+        postgres = Postgres(durable=True)
+        started.append(postgres)
+        postgres.start()
+        postgres.create_database("tavoli")
+        redis = Redis()
+        started.append(redis)
+        redis.start()
+        env = {"DATABASE_URL": postgres.url("tavoli"), "SOCKETIO_MESSAGE_QUEUE": redis.url,
+               "RATELIMIT_STORAGE_URI": redis.url, "SECRET_KEY": "bench-scale-out", "SOCKETIO_ASYNC_MODE": mode}
+        workers = [AppServer(env=env, prepare=False, start_timeout=90) for _ in range(SCALE_OUT_WORKERS)]
+        started.extend(workers)
+        workers[0].flask("db", "upgrade")
+        workers[0].create_organizer(workers[0].organizer)
+        for worker in workers:
+            worker.start()
+        nginx = Nginx([worker.port for worker in workers], worker_connections=4 * spec["phones"] + 64)
+        started.append(nginx)
+        nginx.start()
+        front = SimpleNamespace(url=nginx.url, organizer=workers[0].organizer)
+        session = organizer_session(front)
+        codes = set_up_event(front, session, table_count)
+        cookie = "; ".join(f"{k}={v}" for k, v in session.cookies.items())
+        plan = Plan(name=name, url=nginx.url, tables=codes, screen_cookie=cookie, **spec)
+        engines = {"postgresql": _process_tree(postgres), "redis": [redis.process.pid], "nginx": [nginx.process.pid]}
+        with ProcessSampler([pid for pids in engines.values() for pid in pids]) as engine_sampler:
+            result = _measure(plan, [worker.process.pid for worker in workers])
+        start, end = result["window"]
+        result["details"]["workers"] = SCALE_OUT_WORKERS
+        result["details"]["engines_cpu_pct"] = engine_sampler.cpu_pct(start, end)
+        result["details"]["engines_peak_rss_mb"] = engine_sampler.peak_rss_mb()
+        return result
+    finally:
+        for thing in reversed(started):
+            thing.stop()
+
+
+def _process_tree(postgres):
+    """PostgreSQL's postmaster and its backends, as they are now (the workers' pools keep theirs open)."""
+    pid = int((postgres.data / "postmaster.pid").read_text().split()[0])
+    root = psutil.Process(pid)
+    return [pid, *(child.pid for child in root.children(recursive=True))]
+
+
+def _measure(plan, pids):
     # This machine may be shared: note how busy it was, server and generator included.
     load_before = os.getloadavg()[0]
     psutil.cpu_percent(interval=None)
-    with ProcessSampler(pid) as sampler:
+    with ProcessSampler(pids) as sampler:
         metrics = asyncio.run(run_load(plan))
     machine_busy = psutil.cpu_percent(interval=None)
     start, end = metrics.window
@@ -226,7 +292,7 @@ def _measure(plan, pid):
         "machine_cpu_busy_pct": machine_busy,
         **metrics.phases,
     }
-    return {"scenario": scenario, "details": details}
+    return {"scenario": scenario, "details": details, "window": (start, end)}
 
 
 def machine():

@@ -42,9 +42,14 @@ def _as_postgres_user():
 
 
 class Postgres:
-    """A PostgreSQL cluster in a temporary folder; `url(database)` for SQLAlchemy."""
+    """A PostgreSQL cluster in a temporary folder; `url(database)` for SQLAlchemy.
 
-    def __init__(self):
+    Tests run it without fsync (nothing they check needs a power cut survived);
+    the benchmark asks for a durable one, as production runs.
+    """
+
+    def __init__(self, durable=False):
+        self.durable = durable
         found = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"), key=lambda path: int(path.split("/")[4]))
         if not found:
             raise ServerError(MISSING.format("PostgreSQL"))
@@ -64,7 +69,9 @@ class Postgres:
         if os.geteuid() == 0:
             shutil.chown(self.data, "postgres", "postgres")
         self._run(str(self.bin / "initdb"), "-D", str(self.data), "-A", "trust", "-U", "postgres", "-E", "UTF8")
-        options = f"-p {self.port} -k {self.data} -c listen_addresses=127.0.0.1 -c fsync=off"
+        options = f"-p {self.port} -k {self.data} -c listen_addresses=127.0.0.1"
+        if not self.durable:
+            options += " -c fsync=off"
         self._run(str(self.bin / "pg_ctl"), "-D", str(self.data), "-o", options, "-l", str(self.data / "log"),
                   "-w", "start")
         self.started = True
@@ -112,7 +119,7 @@ class Nginx:
     """nginx serving the shipped site (deploy/nginx/tavoli.conf) in front of the
     given worker ports, with the static files of this checkout."""
 
-    def __init__(self, worker_ports):
+    def __init__(self, worker_ports, worker_connections=1024):
         self.binary = shutil.which("nginx") or ("/usr/sbin/nginx" if os.path.exists("/usr/sbin/nginx") else None)
         if self.binary is None:
             raise ServerError(MISSING.format("nginx"))
@@ -120,6 +127,8 @@ class Nginx:
         self.url = f"http://127.0.0.1:{self.port}"
         self.folder = Path(tempfile.mkdtemp(prefix="tavoli-nginx-"))
         self.worker_ports = worker_ports
+        # Each proxied phone holds two connections (phone to nginx, nginx to a worker).
+        self.worker_connections = worker_connections
         self.process = None
 
     def site(self):
@@ -143,7 +152,7 @@ class Nginx:
         config = folder / "nginx.conf"
         config.write_text(
             f"{user}daemon off;\nworker_processes 1;\npid {folder}/nginx.pid;\nerror_log {folder}/error.log;\n"
-            "events { worker_connections 1024; }\n"
+            f"events {{ worker_connections {self.worker_connections}; }}\n"
             "http {\n"
             "    include /etc/nginx/mime.types;\n"
             f"    access_log {folder}/access.log;\n"
