@@ -20,6 +20,7 @@ test: setup-dev ## Run the whole test suite, browser and real servers included
 	$(BIN)/python -m pytest
 
 bench: setup-dev ## Load-test a real server under both async modes (BENCH_SCENARIOS=meeting,event-1000 for a subset)
+	scripts/ensure-system.sh test
 	$(BIN)/python -m bench.run --modes eventlet,gevent
 
 setup: $(VENV)/.run-installed $(COMPILED)
