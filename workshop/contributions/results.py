@@ -88,9 +88,14 @@ def table_need_links(table_id):
 def ranking(table):
     """The table's visible needs, most dots first, each with the dots of every
     need merged into it."""
-    needs = table_needs(table.id)
+    return rank_table_needs(table_needs(table.id), live_dot_counts([table.id]))
+
+
+def rank_table_needs(needs, counts):
+    """ranking() from what it reads: all the needs of one table (in the order
+    posted) and the live dots per need id (other tables' may be included), so
+    that the coalesced tallies can read many tables at once."""
     by_id = {need.id: need for need in needs}
-    counts = live_dot_counts([table.id])
     groups = defaultdict(list)
     for need in needs:
         groups[table_root(need, by_id).id].append(need)

@@ -9,7 +9,14 @@ from collections import defaultdict
 from sqlalchemy import func, select
 
 from workshop.contributions.models import Dot, Need
-from workshop.contributions.results import ranking, table_need_links, table_root, total_live_dots
+from workshop.contributions.results import (
+    live_dot_counts,
+    rank_table_needs,
+    ranking,
+    table_need_links,
+    table_needs,
+    table_root,
+)
 from workshop.core.notify import console_room, notifier, participant_room, phones_room, projector_room
 from workshop.events.models import Organisation
 from workshop.extensions import db
@@ -181,25 +188,40 @@ def table_snapshot(table, audience, membership=None):
 def counters(table):
     """The live figures a projector shows: phones online, joined, needs, dots spent."""
     joined = db.session.scalar(select(func.count()).where(Membership.table_id == table.id))
-    needs = db.session.scalar(
-        select(func.count(Need.id)).where(Need.table_id == table.id, Need.merged_into_id.is_(None),
-                                          Need.hidden.is_(False))
-    )
-    dots = total_live_dots([table.id])
-    return {"online": presence.online(table.id), "joined": joined, "needs": needs, "dots": dots}
+    return counters_from(table, table_needs(table.id), live_dot_counts([table.id]), joined)
+
+
+def counters_from(table, needs, counts, joined):
+    """counters() from what it reads: all the table's needs, the live dots per
+    need id, and how many participants joined the table. Needs counted are
+    those shown (not hidden, not merged into another)."""
+    return {
+        "online": presence.online(table.id),
+        "joined": joined,
+        "needs": sum(1 for need in needs if need.merged_into_id is None and not need.hidden),
+        "dots": sum(counts.get(need.id, 0) for need in needs),
+    }
 
 
 def table_tallies(table_ids):
     """The coalesced updates of changed tables (a notifier tally builder):
     counts and ranking to consoles and projectors, the ranking to phones once
-    they may see it."""
+    they may see it. The changed tables are read together, in four queries
+    however many they are."""
+    ids = sorted(table_ids)
+    tables = db.session.scalars(select(WorkingTable).where(WorkingTable.id.in_(ids)).order_by(WorkingTable.id))
+    needs_of = defaultdict(list)
+    for need in db.session.scalars(select(Need).where(Need.table_id.in_(ids)).order_by(Need.id)):
+        needs_of[need.table_id].append(need)
+    counts = live_dot_counts(ids)
+    joined = dict(db.session.execute(
+        select(Membership.table_id, func.count()).where(Membership.table_id.in_(ids)).group_by(Membership.table_id)
+    ).all())
     messages = []
-    for table_id in sorted(table_ids):
-        table = db.session.get(WorkingTable, table_id)
-        if table is None:
-            continue
-        live = counters(table)
-        full_ranking = ranking(table)
+    for table in tables:
+        table_id = table.id
+        live = counters_from(table, needs_of[table_id], counts, joined.get(table_id, 0))
+        full_ranking = rank_table_needs(needs_of[table_id], counts)
         messages.append(("tally", console_room(table_id), {"v": table.version, "counters": live,
                                                            "ranking": full_ranking}))
         messages.append(("tally", projector_room(table_id), {
