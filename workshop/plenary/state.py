@@ -90,7 +90,15 @@ def plenary_tallies(table_ids):
         watched = [(audience, event_room(event_id, audience)) for audience in (DASHBOARD, SCREEN)
                    if notifier.may_have_listeners(event_room(event_id, audience), PLENARY_NAMESPACE)]
         event = db.session.get(Event, event_id) if watched else None
-        if event is not None:
-            messages.extend(("plenary", room, plenary_snapshot(event, audience), PLENARY_NAMESPACE)
-                            for audience, room in watched)
+        if event is None:
+            continue
+        # The two audiences differ only by the tables keeping results hidden:
+        # with none, one snapshot serves both.
+        same_for_all = not any(table.results_kept_hidden for table in event.tables)
+        built = {}
+        for audience, room in watched:
+            key = DASHBOARD if same_for_all else audience
+            if key not in built:
+                built[key] = plenary_snapshot(event, audience)
+            messages.append(("plenary", room, built[key], PLENARY_NAMESPACE))
     return messages
