@@ -39,6 +39,7 @@ def test_a_guide_renders_in_the_language_asked_with_its_headings_contents_and_pi
     # One h1 (the guide's title, as written), then sections with ids the contents link to.
     title = re.search(r"^# (.+)$", source, re.MULTILINE).group(1)
     assert re.findall(r"<h1[^>]*>(.*?)</h1>", article) == [title]
+    assert re.search(r"<title>(.*?) · ", text).group(1) == title
     section_ids = re.findall(r'<h2 id="([^"]+)"', article)
     assert len(section_ids) >= 5
     toc = text[text.index('<nav class="guide-toc'):text.index("</nav>", text.index('<nav class="guide-toc'))]

@@ -57,7 +57,6 @@ def render_guide(guide, language, image_url, guide_url):
     text = guide_path(guide, language).read_text(encoding="utf-8")
     converter = markdown.Markdown(
         extensions=["toc", "tables", "sane_lists", _AppLinks(image_url, guide_url)],
-        extension_configs={"toc": {"toc_depth": "2-3", "permalink": False}},
         output_format="html",
     )
     body = converter.convert(text)
