@@ -102,6 +102,7 @@ def _register_blueprints(app):
     from workshop.events.views import blueprint as events
     from workshop.exports import cli as exports_cli
     from workshop.exports.views import blueprint as exports
+    from workshop.help.views import blueprint as help_pages
     from workshop.participants.views import blueprint as participants
     from workshop.plenary.views import blueprint as plenary
     from workshop.tables.views import blueprint as tables
@@ -112,7 +113,7 @@ def _register_blueprints(app):
     def load_account(account_id):
         return db.session.get(Account, int(account_id)) if account_id.isdigit() else None
 
-    for blueprint in (core, accounts, events, organisations, participants, tables, plenary, exports):
+    for blueprint in (core, accounts, events, organisations, participants, tables, plenary, exports, help_pages):
         app.register_blueprint(blueprint)
     accounts_cli.register(app)
     events_cli.register(app)

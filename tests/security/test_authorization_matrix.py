@@ -153,6 +153,11 @@ HTTP_MATRIX = {
     "GET /tables/<int:table_id>/console":         row(LOGIN, LOGIN, LOGIN, 200,   403,   200,   403),
     "GET /tables/<int:table_id>/projector":       row(LOGIN, LOGIN, LOGIN, 200,   403,   200,   403),
     "GET /tables/<int:table_id>/qr.svg":          row(LOGIN, LOGIN, LOGIN, 200,   403,   200,   403),
+    "GET /tables/<int:table_id>/card":            row(LOGIN, LOGIN, LOGIN, 200,   403,   200,   403),
+    "GET /organize/events/<int:event_id>/cards":  row(LOGIN, LOGIN, LOGIN, 403,   403,   200,   403),
+    # The guides hold no personal data: anyone may read them.
+    "GET /help/":                                 row(200,   200,   200,   200,   200,   200,   200),
+    "GET /help/<guide>":                          row(200,   200,   200,   200,   200,   200,   200),
 }
 
 
@@ -367,6 +372,7 @@ def _url(world, rule):
         "core.switch_language": {"code": "en", "next": "/"},
         "accounts.accept_invite": {"token": world.invite_token},
         "accounts.setup": {"token": world.setup_token},
+        "help.guide": {"guide": "facilitators"},
     }.get(rule.endpoint, {}))
     with world.app.test_request_context():
         return url_for(rule.endpoint, **values)

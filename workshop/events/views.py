@@ -29,6 +29,7 @@ from workshop.events.forms import (
 )
 from workshop.events.models import Event, EventStatus, Theme, event_organizer
 from workshop.extensions import db
+from workshop.tables.cards import render_cards
 from workshop.tables.models import WorkingTable
 from workshop.tables.operations import add_table as add_table_to_theme
 from workshop.tables.operations import update_table
@@ -83,6 +84,16 @@ def dashboard():
 def event(event_id):
     event = _managed_event(event_id)
     return render_template("events/event.html", **_event_forms(event))
+
+
+@blueprint.get("/events/<int:event_id>/cards")
+@login_required
+def cards(event_id):
+    """Every table's card to print, one A4 page each, in the event's language."""
+    event = _managed_event(event_id)
+    config = current_app.config
+    return render_cards(event, event.tables, public_base_url(config["PUBLIC_BASE_URL"], request.host_url,
+                                                             config["PORT"]))
 
 
 def _event_forms(event, theme_form=None, table_form=None, invite_form=None, existing_form=None,

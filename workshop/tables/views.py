@@ -6,6 +6,7 @@ from flask_login import current_user, login_required
 from workshop.core.access import can_run_table, require
 from workshop.core.network import public_base_url
 from workshop.extensions import db
+from workshop.tables.cards import render_cards
 from workshop.tables.models import PHASE_ORDER, WorkingTable
 from workshop.tables.qr import join_url, qr_svg
 
@@ -20,9 +21,13 @@ def _run_table(table_id):
     return table
 
 
-def _join_url(table):
+def _base_url():
     config = current_app.config
-    return join_url(public_base_url(config["PUBLIC_BASE_URL"], request.host_url, config["PORT"]), table.join_code)
+    return public_base_url(config["PUBLIC_BASE_URL"], request.host_url, config["PORT"])
+
+
+def _join_url(table):
+    return join_url(_base_url(), table.join_code)
 
 
 @blueprint.get("/<int:table_id>/console")
@@ -45,3 +50,11 @@ def qr_code(table_id):
     table = _run_table(table_id)
     return Response(qr_svg(_join_url(table)), mimetype="image/svg+xml",
                     headers={"Cache-Control": "private, max-age=300"})
+
+
+@blueprint.get("/<int:table_id>/card")
+@login_required
+def card(table_id):
+    """The table's card to print (A4), in the event's language."""
+    table = _run_table(table_id)
+    return render_cards(table.event, [table], _base_url())

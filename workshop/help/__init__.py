@@ -1,0 +1,1 @@
+"""The guides for organizers and facilitators, served as the in-app Help."""
