@@ -97,6 +97,7 @@ def _register_blueprints(app):
     from workshop.accounts.views import blueprint as accounts
     from workshop.core.web import RecordIdConverter, register_error_handlers
     from workshop.core.web import blueprint as core
+    from workshop.demo import cli as demo_cli
     from workshop.events import cli as events_cli
     from workshop.events.organisation_views import blueprint as organisations
     from workshop.events.views import blueprint as events
@@ -118,4 +119,5 @@ def _register_blueprints(app):
     accounts_cli.register(app)
     events_cli.register(app)
     exports_cli.register(app)
+    demo_cli.register(app)
     register_error_handlers(app)

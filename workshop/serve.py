@@ -9,6 +9,7 @@ from sqlalchemy import inspect
 from workshop.accounts.operations import issue_setup_link, organizer_exists
 from workshop.core.database import unit_of_work
 from workshop.core.network import lan_address, public_base_url
+from workshop.demo.build import demo_events
 from workshop.events.cli import purge_report, run_purge
 from workshop.extensions import db
 
@@ -16,8 +17,9 @@ log = logging.getLogger(__name__)
 
 
 def announce(app):
-    """Print the address phones should open and, while there is no organizer
-    yet, a fresh one-time set-up link; apply the retention period of
+    """Print, in this order, the address phones should open, a fresh one-time
+    set-up link while there is no organizer yet (else where organizers log
+    in), and how to load the demo event; apply the retention period of
     personal data (DATA_RETENTION_DAYS)."""
     config = app.config
     with app.app_context():
@@ -33,6 +35,12 @@ def announce(app):
             lines.append(f"  Create the first organizer account (one-time link): {base_url}/setup/{token}")
         else:
             lines.append(f"  Organizers log in at: {base_url}/login")
+        if demo_events():
+            lines.append("  The demo event is loaded; remove it with `flask --app wsgi demo --remove`, "
+                         "or the button on its page.")
+        else:
+            lines.append("  To see a whole morning working, load the demo event: `flask --app wsgi demo`, "
+                         "or the button on your dashboard once logged in.")
         days = config["DATA_RETENTION_DAYS"]
         purged = run_purge(days)
         if purged:

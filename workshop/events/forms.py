@@ -158,3 +158,12 @@ class DeleteEventForm(FlaskForm):
     def validate_title(self, field):
         if " ".join((field.data or "").split()) != " ".join(self.expected_title.split()):
             raise ValidationError(_l("This is not the event's title."))
+
+
+class RemoveDemoForm(FlaskForm):
+    """Used with prefix="demo" on a demo event's page: removing needs a ticked box."""
+
+    confirm = BooleanField(
+        _l("I understand: both demo events (Italian and English) are deleted, with everything in them."),
+        validators=[DataRequired(message=_l("Tick the box to confirm."))],
+    )

@@ -1,6 +1,7 @@
 """Organizer pages: the dashboard of events, and setting up one event."""
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
@@ -11,6 +12,7 @@ from workshop.core.access import can_manage_event, require
 from workshop.core.database import forget_deleted_pages
 from workshop.core.network import public_base_url
 from workshop.core.web import apply_to_form
+from workshop.demo.build import build_demo, demo_events, remove_demo
 from workshop.events import operations, privacy
 from workshop.events.forms import (
     ButtonForm,
@@ -21,6 +23,7 @@ from workshop.events.forms import (
     EventSettingsForm,
     ExistingFacilitatorForm,
     InviteForm,
+    RemoveDemoForm,
     StatusForm,
     TableForm,
     TableSettingsForm,
@@ -76,7 +79,33 @@ def dashboard():
     events = db.session.scalars(query).all()
     status = 400 if form.errors or form.form_errors else 200
     return render_template("events/dashboard.html", events=events, form=form, show_archived=show_archived,
-                           status_name=status_name), status
+                           status_name=status_name, demo=_demo_for_page(current_user),
+                           demo_form=ButtonForm(formdata=None)), status
+
+
+def _demo_for_page(account):
+    """The organizer's demo event in the page's language (else the other), or None."""
+    events = demo_events(account)
+    language = str(get_locale() or "it")[:2]
+    return next((event for event in events if event.language == language), events[0] if events else None)
+
+
+@blueprint.post("/demo")
+@login_required
+def load_demo():
+    """Build the demo event for this organizer (or find theirs) and land on it."""
+    _require_organizer()
+    form = ButtonForm()
+    if _demo_for_page(current_user) is None and form.validate_on_submit():
+        ok, _events = apply_to_form(form, build_demo, current_user)
+        if not ok:
+            flash(" ".join(form.form_errors), "error")
+            return redirect(url_for("events.dashboard")), 303
+        flash(_("The demo event is ready: a morning of five themes and ten tables, with invented organisations, "
+                "needs and dots. Open the plenary dashboard, a table's console and its projector, and the "
+                "minutes. Remove it at the bottom of this page when you are done."), "success")
+    demo = _demo_for_page(current_user)
+    return redirect(url_for("events.event", event_id=demo.id) if demo else url_for("events.dashboard"))
 
 
 @blueprint.get("/events/<int:event_id>")
@@ -97,7 +126,7 @@ def cards(event_id):
 
 
 def _event_forms(event, theme_form=None, table_form=None, invite_form=None, existing_form=None,
-                 invite_link=None, personal_form=None, delete_form=None):
+                 invite_link=None, personal_form=None, delete_form=None, demo_form=None):
     if table_form is None:
         table_form = TableForm(prefix="table", formdata=None, results_hidden=event.results_hidden)
     table_form.theme_id.choices = [SelectChoice(theme.id, theme.name) for theme in event.themes]
@@ -109,6 +138,7 @@ def _event_forms(event, theme_form=None, table_form=None, invite_form=None, exis
             "personal_form": personal_form or DeletePersonalDataForm(prefix="personal", formdata=None),
             "delete_form": delete_form or DeleteEventForm(prefix="delete", formdata=None,
                                                           expected_title=event.title),
+            "demo_form": demo_form or RemoveDemoForm(prefix="demo", formdata=None),
             "personal_data": privacy.personal_data_of(event),
             "personal_data_deleted_at": privacy.personal_data_deleted_at(event),
             "personal_data_purge_on": privacy.purge_date(event, current_app.config["DATA_RETENTION_DAYS"]),
@@ -361,3 +391,21 @@ def delete_event(event_id):
             return redirect(url_for("events.dashboard"))
         event = _managed_event(event_id)
     return render_template("events/event.html", **_event_forms(event, delete_form=form)), 400
+
+
+@blueprint.post("/events/<int:event_id>/demo/remove")
+@login_required
+def remove_demo_events(event_id):
+    """Remove the organizer's demo (both languages) in one step, once the box is ticked."""
+    event = _managed_event(event_id)
+    if not event.is_demo:
+        abort(404)
+    form = RemoveDemoForm(prefix="demo")
+    if form.validate_on_submit():
+        ok, _removed = apply_to_form(form, remove_demo, current_user, current_user)
+        if ok:
+            forget_deleted_pages()
+            flash(_("The demo was removed, with everything in it."), "success")
+            return redirect(url_for("events.dashboard"))
+        event = _managed_event(event_id)
+    return render_template("events/event.html", **_event_forms(event, demo_form=form)), 400

@@ -136,6 +136,7 @@ class Minutes:
     participation: list[OrganisationPresence]
     by_kind: list[KindCount]
     generated_at: datetime = field(default_factory=utcnow)
+    is_demo: bool = False  # the demo event's invented data (workshop/demo/)
 
 
 def minutes_for(event, table=None):
@@ -229,6 +230,7 @@ def _minutes(event, tables, single_table):
         needs=lines,
         participation=participation,
         by_kind=_by_kind(participation),
+        is_demo=event.is_demo,
     )
 
 

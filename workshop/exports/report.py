@@ -133,6 +133,8 @@ def build_report(minutes):
         kicker, title = _("Table summary"), table.name
         subtitle = [minutes.title, when_where, _("Theme: %(theme)s", theme=table.theme),
                     _("Facilitators: %(names)s", names=facilitators)]
+    if minutes.is_demo:
+        subtitle.append(_("Demo data: invented to try Tavoli, not the record of a real meeting."))
     figures = [(_("Participants"), _number(counts.participants)),
                (_("Organisations"), _number(counts.organisations))]
     if table is None:

@@ -56,6 +56,21 @@ def _event_not_open(event):
     return NotAllowed(_l("This event is over: it no longer takes new participants."), code="event_closed")
 
 
+def seat_participant(table, display_name=None, organisation_id=None):
+    """A new participant with no phone, joined to the table: the people of the
+    demo event, who act only through the operations. No device digest: no
+    phone can ever come back as them. The profile passes the phones' rules."""
+    event = table.event
+    if not event.is_open:
+        raise _event_not_open(event)
+    participant = Participant(event_id=event.id, device_digest=None)
+    db.session.add(participant)
+    db.session.flush()
+    db.session.add(Membership(participant_id=participant.id, table_id=table.id))
+    update_profile(participant, display_name or "", organisation_id)
+    return participant
+
+
 DISPLAY_NAME_MAX_LENGTH = 60
 
 
