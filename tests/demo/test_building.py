@@ -123,7 +123,8 @@ def test_the_same_seed_makes_the_same_demo_and_another_seed_another(tmp_path, mi
 
 def test_a_second_demo_for_the_same_organizer_is_refused(app, demo, runner, database):
     again = runner.invoke(args=["demo"])
-    assert again.exit_code != 0 and "already" in again.output
+    # The refusal is a domain error, said in the app's default language (Italian) on the command line.
+    assert again.exit_code != 0 and "Hai già l'evento dimostrativo" in again.output
     assert database.scalar(select(func.count()).select_from(Event)) == 2
 
 
