@@ -9,7 +9,14 @@ from collections import defaultdict
 from sqlalchemy import func, select
 
 from workshop.contributions.models import Dot, Need
-from workshop.contributions.results import ranking, table_needs, table_root, total_live_dots
+from workshop.contributions.results import (
+    ranking,
+    simulated_needs,
+    simulated_participant_ids,
+    table_needs,
+    table_root,
+    total_live_dots,
+)
 from workshop.core.notify import console_room, notifier, participant_room, phones_room, projector_room
 from workshop.events.models import Organisation
 from workshop.extensions import db
@@ -24,22 +31,25 @@ from workshop.tables.presence import presence
 PHONE, PROJECTOR, CONSOLE = "phone", "projector", "console"
 
 
-def need_payload(need, organisation_names=None):
-    """A need as everyone sees it."""
+def need_payload(need, organisation_names=None, simulated=None):
+    """A need as everyone sees it; "simulated" marks one a rehearsal posted.
+    simulated: the ids of the simulated needs among those being sent, if known."""
     names = organisation_names if organisation_names is not None else _organisation_names([need])
+    simulated = simulated if simulated is not None else simulated_needs([need])
     return {
         "id": need.id,
         "text": need.text,
         "at": need.created_at.isoformat(),
         "pinned": need.pinned,
         "organisation": names.get(need.organisation_id),
+        "simulated": need.id in simulated,
     }
 
 
-def console_need_payload(need, organisation_names):
+def console_need_payload(need, organisation_names, simulated=None):
     """A need as the facilitator's console sees it, moderation state included."""
     return {
-        **need_payload(need, organisation_names),
+        **need_payload(need, organisation_names, simulated),
         "hidden": need.hidden,
         "merged_into": need.merged_into_id,
         "original": need.original_text,
@@ -61,14 +71,14 @@ def visible_needs(table):
         .where(Need.table_id == table.id, Need.hidden.is_(False), Need.merged_into_id.is_(None))
         .order_by(Need.id)
     ).all()
-    names = _organisation_names(needs)
-    return [need_payload(need, names) for need in needs]
+    names, simulated = _organisation_names(needs), simulated_needs(needs)
+    return [need_payload(need, names, simulated) for need in needs]
 
 
 def console_needs(table):
     needs = db.session.scalars(select(Need).where(Need.table_id == table.id).order_by(Need.id)).all()
-    names = _organisation_names(needs)
-    return [console_need_payload(need, names) for need in needs]
+    names, simulated = _organisation_names(needs), simulated_needs(needs)
+    return [console_need_payload(need, names, simulated) for need in needs]
 
 
 def needs_changed(table):
@@ -129,7 +139,23 @@ def table_info(table):
         "revealed": table.results_revealed,
         "allow_table_change": table.event.allow_table_change,
         "open": table.event.is_open,
+        "rehearsal": rehearsal_info(table),
     }
+
+
+def simulated_members(table):
+    """How many simulated participants (a rehearsal's) have joined the table."""
+    return db.session.scalar(select(func.count()).where(
+        Membership.table_id == table.id, Membership.participant_id.in_(simulated_participant_ids())))
+
+
+def rehearsal_info(table):
+    """{"running", "pace", "simulated"}: whether the rehearsal simulator runs at
+    the table, at how many actions a minute, and how many simulated
+    participants are there. Clients show the rehearsal banner while it runs or
+    any simulated participant is left."""
+    return {"running": table.rehearsal_pace is not None, "pace": table.rehearsal_pace,
+            "simulated": simulated_members(table)}
 
 
 def table_changed(table, members=False):
@@ -179,14 +205,17 @@ def table_snapshot(table, audience, membership=None):
 
 
 def counters(table):
-    """The live figures a projector shows: phones online, joined, needs, dots spent."""
-    joined = db.session.scalar(select(func.count()).where(Membership.table_id == table.id))
+    """The live figures a projector shows: phones online, people joined (and,
+    apart, simulated participants), needs, dots spent (simulated ones included)."""
+    members = db.session.scalar(select(func.count()).where(Membership.table_id == table.id))
+    simulated = simulated_members(table)
     needs = db.session.scalar(
         select(func.count(Need.id)).where(Need.table_id == table.id, Need.merged_into_id.is_(None),
                                           Need.hidden.is_(False))
     )
     dots = total_live_dots([table.id])
-    return {"online": presence.online(table.id), "joined": joined, "needs": needs, "dots": dots}
+    return {"online": presence.online(table.id), "joined": members - simulated, "simulated": simulated,
+            "needs": needs, "dots": dots}
 
 
 def table_tallies(table_ids):
