@@ -14,13 +14,15 @@ from tests.rehearsal.conftest import rehearsing_table, steps
 from workshop.accounts.models import Account
 from workshop.contributions.models import Dot, Need
 from workshop.core.database import unit_of_work
+from workshop.core.notify import PLENARY_NAMESPACE
 from workshop.events.models import Event, OrganisationKind
 from workshop.events.organisations import add_organisation, set_event_organisations
 from workshop.exports.archive_import import import_archive
-from workshop.extensions import db
+from workshop.extensions import db, socketio
 from workshop.participants.models import Membership, Participant
 from workshop.plenary.state import plenary_snapshot
 from workshop.tables.models import Phase, WorkingTable
+from workshop.tables.operations import create_table
 from workshop.tables.rehearsal import REHEARSAL_NEEDS, start_rehearsal
 
 REAL_ONE, REAL_TWO = "Real need one", "Real need two"
@@ -141,3 +143,24 @@ def test_exports_and_the_plenary_count_only_real_people(app, world):
     # ...while the table's own projector counts everyone.
     counters = at.projector.emit("sync", {})["snapshot"]["counters"]
     assert (counters["joined"], counters["simulated"], counters["dots"]) == (1, 3, 11)
+
+
+def test_the_plenary_cannot_merge_a_simulated_need(app, world):
+    at, event_id, _phone = _morning(app, world)
+    with app.app_context(), unit_of_work():
+        event = db.session.get(Event, event_id)
+        theme = event.themes[0]
+        other = create_table(theme, "Table 2")
+        db.session.flush()
+        real = Need(table_id=other.id, text="A need of the other table")
+        db.session.add(real)
+        db.session.flush()
+        ids = (real.id, db.session.scalar(select(Need.id).where(Need.text.in_(REHEARSAL_NEEDS["en"]))))
+    dashboard = socketio.test_client(app, namespace=PLENARY_NAMESPACE, flask_test_client=at.console.http,
+                                     auth={"event": event_id, "view": "plenary"})
+    for source, target in (ids, ids[::-1]):
+        ack = dashboard.emit("merge", {"source": source, "target": target}, namespace=PLENARY_NAMESPACE,
+                             callback=True)
+        assert ack["ok"] is False and ack["error"]["code"] == "need_not_found", ack
+    with app.app_context():
+        assert db.session.scalar(select(func.count(Need.id)).where(Need.theme_merged_into_id.is_not(None))) == 0
