@@ -5,6 +5,7 @@ and cap as a person's."""
 import csv
 import io
 import json
+import subprocess
 
 import openpyxl
 from sqlalchemy import func, select
@@ -134,6 +135,11 @@ def test_exports_and_the_plenary_count_only_real_people(app, world):
     assert REAL_ONE in report and REAL_TWO in report
     assert not any(text in report for text in REHEARSAL_NEEDS["en"])
     assert "Simulated" not in report
+    pdf = subprocess.run(["pdftotext", "-enc", "UTF-8", "-", "-"], input=http.get(f"{base}/pdf").data,
+                         capture_output=True, check=True).stdout.decode()
+    assert REAL_ONE in pdf and not any(text in pdf for text in REHEARSAL_NEEDS["en"])
+    decidim = http.get(f"{base}/decidim").get_data(as_text=True)
+    assert REAL_ONE in decidim and not any(text in decidim for text in REHEARSAL_NEEDS["en"])
 
     with app.app_context():
         plenary = plenary_snapshot(db.session.get(Event, event_id))
