@@ -11,11 +11,12 @@ import pytest
 from config import TestingConfig
 from tests.conftest import World
 from workshop import create_app
+from workshop.accounts.models import Account
 from workshop.core.database import unit_of_work
 from workshop.extensions import db
 from workshop.tables.models import WorkingTable
 from workshop.tables.presence import presence
-from workshop.tables.rehearsal import rehearsal_step
+from workshop.tables.rehearsal import rehearsal_step, start_rehearsal
 
 # A rehearsal "minute" of 0.3 s: the fast pace acts every 5 ms, the slow one every 50 ms.
 FAST_MINUTE_S = 0.3
@@ -50,6 +51,13 @@ def rehearsing_table(world, **rules):
     console = world.screen(table, organizer, view="console")
     projector = world.screen(table, organizer)
     return SimpleNamespace(organizer=organizer, table=table, console=console, projector=projector)
+
+
+def start_without_loop(app, at, participants=3, pace="slow"):
+    """Start a rehearsal by the operation alone (no loop): the test runs each step."""
+    with app.app_context(), unit_of_work():
+        start_rehearsal(db.session.get(WorkingTable, at.table.id), db.session.get(Account, at.organizer.id),
+                        participants, pace)
 
 
 def steps(app, table_id, count, seed=1):

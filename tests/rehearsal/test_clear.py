@@ -5,14 +5,12 @@ from sqlalchemy import func, select
 
 from tests.conftest import set_phase
 from tests.contributions.test_live_table import wait_for
-from tests.rehearsal.conftest import rehearsing_table, steps
-from workshop.accounts.models import Account
+from tests.rehearsal.conftest import rehearsing_table, start_without_loop, steps
 from workshop.contributions.models import ClientAction, Dot, Need
-from workshop.core.database import unit_of_work
 from workshop.extensions import db
 from workshop.participants.models import Membership, Participant
-from workshop.tables.models import FacilitationLog, Phase, WorkingTable
-from workshop.tables.rehearsal import REHEARSAL_NEEDS, start_rehearsal
+from workshop.tables.models import FacilitationLog, Phase
+from workshop.tables.rehearsal import REHEARSAL_NEEDS
 
 
 def _count(app, model, *where):
@@ -24,9 +22,7 @@ def test_end_and_clear_removes_every_simulated_row_and_gives_real_dots_back(app,
     at = rehearsing_table(world, dots=3, max_per_need=1)
     phone = world.phone(at.table)
     real = phone.post("Evening buses to the villages")["need"]["id"]
-    with app.app_context(), unit_of_work():
-        start_rehearsal(db.session.get(WorkingTable, at.table.id), db.session.get(Account, at.organizer.id),
-                        3, "slow")
+    start_without_loop(app, at)
     steps(app, at.table.id, 9)  # three join, six needs
     with app.app_context():
         fake, other_fake = db.session.scalars(

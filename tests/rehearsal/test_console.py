@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 
 from tests.conftest import World
 from tests.contributions.test_live_table import wait_for
-from tests.rehearsal.conftest import make_app, rehearsing_table, steps, wait_until
+from tests.rehearsal.conftest import make_app, rehearsing_table, start_without_loop, steps, wait_until
 from workshop.contributions.models import Need
 from workshop.events.models import EventStatus
 from workshop.extensions import db
@@ -57,7 +57,7 @@ def test_start_at_the_console_fills_the_projector_with_marked_simulated_needs(ap
     assert sum(marks.values()) >= 2
 
     assert at.console.emit("rehearsal", {"action": "stop"})["ok"]
-    wait_until(lambda: not simulator_running(at.table.id))
+    wait_until(lambda: not simulator_running(app, at.table.id))
     with app.app_context():
         settled = db.session.scalar(select(func.count(Need.id)))
     # Stopped means stopped: nothing more arrives (the fast pace would act every 5 ms).
@@ -75,7 +75,7 @@ def test_start_at_the_console_fills_the_projector_with_marked_simulated_needs(ap
 def test_a_second_start_changes_the_pace_and_keeps_one_loop(app, world):
     at = rehearsing_table(world)
     assert at.console.emit("rehearsal", {"action": "start", "participants": 3, "pace": "slow"})["ok"]
-    assert simulator_running(at.table.id)
+    assert simulator_running(app, at.table.id)
     ack = at.console.emit("rehearsal", {"action": "start", "participants": 5, "pace": "normal"})
     assert ack["rehearsal"]["pace"] == 20
     ack = at.console.emit("rehearsal", {"action": "pace", "pace": "fast"})
@@ -84,7 +84,7 @@ def test_a_second_start_changes_the_pace_and_keeps_one_loop(app, world):
     assert [action for action, _detail in _log(app, at.table.id)] == [
         "rehearsal_start", "rehearsal_change", "rehearsal_pace"]
     assert at.console.emit("rehearsal", {"action": "clear"})["ok"]
-    wait_until(lambda: not simulator_running(at.table.id))
+    wait_until(lambda: not simulator_running(app, at.table.id))
 
 
 def test_the_loop_stops_by_itself_at_its_bound(tmp_path, migrated_database):
@@ -95,7 +95,7 @@ def test_the_loop_stops_by_itself_at_its_bound(tmp_path, migrated_database):
     stopped = wait_for(at.console, "table", lambda message: message["v"] > 1
                        and not message["table"]["rehearsal"]["running"], timeout=5)
     assert stopped["table"]["rehearsal"]["simulated"] == 3
-    wait_until(lambda: not simulator_running(at.table.id))
+    wait_until(lambda: not simulator_running(app, at.table.id))
     with app.app_context():
         # Four actions: three joins and one need.
         assert db.session.scalar(select(func.count(Need.id))) == 1
@@ -112,13 +112,17 @@ def test_the_loop_stops_when_the_event_closes(app, world):
         table = db.session.get(WorkingTable, at.table.id)
         table.event.status = EventStatus.CLOSED
         db.session.commit()
-    wait_until(lambda: not simulator_running(at.table.id))
+    wait_until(lambda: not simulator_running(app, at.table.id))
     assert _log(app, at.table.id)[-1] == ("rehearsal_stop", {"reason": "event_closed"})
 
 
 def test_a_draft_event_can_be_rehearsed_before_phones_can_join(app, world):
     at = rehearsing_table(world, status=EventStatus.DRAFT)
     assert at.console.emit("rehearsal", {"action": "start", "participants": 3, "pace": "normal"})["ok"]
+    assert at.console.emit("rehearsal", {"action": "stop"})["ok"]
+    wait_until(lambda: not simulator_running(app, at.table.id))
+    assert at.console.emit("rehearsal", {"action": "clear"})["ok"]
+    start_without_loop(app, at)  # to see each step
     done = steps(app, at.table.id, 5)
     assert [step["action"] for step in done] == ["join", "join", "join", "post", "post"]
     with app.app_context():
@@ -133,7 +137,7 @@ def test_a_closed_event_refuses_a_rehearsal(app, world):
     ack = at.console.emit("rehearsal", {"action": "start", "participants": 3, "pace": "normal"})
     assert ack["ok"] is False and ack["error"]["code"] == "event_closed"
     assert _state(app, at.table.id) == before
-    assert not simulator_running(at.table.id)
+    assert not simulator_running(app, at.table.id)
 
 
 def test_bad_rehearsal_commands_are_refused_and_change_nothing(app, world):
@@ -158,7 +162,7 @@ def test_bad_rehearsal_commands_are_refused_and_change_nothing(app, world):
         assert ack["error"]["message"]
     assert at.console.emit("rehearsal", ["start"])["error"]["code"] == "payload_invalid"
     assert _state(app, at.table.id) == before
-    assert not simulator_running(at.table.id)
+    assert not simulator_running(app, at.table.id)
     # A pace out of the choices for a running rehearsal changes nothing either.
     assert at.console.emit("rehearsal", {"action": "start", "participants": 3, "pace": "slow"})["ok"]
     running = _state(app, at.table.id)

@@ -11,7 +11,7 @@ import openpyxl
 from sqlalchemy import func, select
 
 from tests.conftest import login, set_phase
-from tests.rehearsal.conftest import rehearsing_table, steps
+from tests.rehearsal.conftest import rehearsing_table, start_without_loop, steps
 from workshop.accounts.models import Account
 from workshop.contributions.models import Dot, Need
 from workshop.core.database import unit_of_work
@@ -24,16 +24,9 @@ from workshop.participants.models import Membership, Participant
 from workshop.plenary.state import plenary_snapshot
 from workshop.tables.models import Phase, WorkingTable
 from workshop.tables.operations import create_table
-from workshop.tables.rehearsal import REHEARSAL_NEEDS, start_rehearsal
+from workshop.tables.rehearsal import REHEARSAL_NEEDS
 
 REAL_ONE, REAL_TWO = "Real need one", "Real need two"
-
-
-def _start(app, at, participants=3, pace="slow"):
-    """Start a rehearsal by the operation alone (no loop): the test runs each step."""
-    with app.app_context(), unit_of_work():
-        start_rehearsal(db.session.get(WorkingTable, at.table.id), db.session.get(Account, at.organizer.id),
-                        participants, pace)
 
 
 def _until_idle(app, table_id, limit=200):
@@ -44,7 +37,7 @@ def _until_idle(app, table_id, limit=200):
 
 def test_simulated_dots_keep_the_budget_and_the_cap(app, world):
     at = rehearsing_table(world, dots=3, max_per_need=1)
-    _start(app, at, participants=5)
+    start_without_loop(app, at, participants=5)
     posted = _until_idle(app, at.table.id)
     assert [step["action"] for step in posted] == ["join"] * 5 + ["post"] * 10
     set_phase(at.console, Phase.VOTE)
@@ -84,7 +77,7 @@ def _morning(app, world):
     assert phone.emit("set_profile", {"name": "Ada", "organisation": organisation})["ok"]
     real_one = phone.post(REAL_ONE)["need"]["id"]
     assert phone.post(REAL_TWO)["ok"]
-    _start(app, at)
+    start_without_loop(app, at)
     _until_idle(app, at.table.id)
     set_phase(at.console, Phase.VOTE)
     with app.app_context():
