@@ -60,6 +60,12 @@ class Config:
     # Tallies are coalesced: at most one broadcast per table per interval.
     TALLY_INTERVAL_S = _env_float("TALLY_INTERVAL_S", 0.1)
 
+    # Rehearsal mode: how long a "minute" of the simulator's pace lasts (tests
+    # shorten it), and when a running simulator stops by itself.
+    REHEARSAL_MINUTE_S = _env_float("REHEARSAL_MINUTE_S", 60.0)
+    REHEARSAL_MAX_S = _env_float("REHEARSAL_MAX_S", 2 * 3600.0)
+    REHEARSAL_MAX_ACTIONS = _env_int("REHEARSAL_MAX_ACTIONS", 1000)
+
     # eventlet's own defaults (1,024 connections, a backlog of 50) make part of
     # a QR-scan burst hang in the handshake.
     SERVER_MAX_CONNECTIONS = _env_int("SERVER_MAX_CONNECTIONS", 10000)
@@ -150,6 +156,8 @@ class TestingConfig(Config):
     # start a real server process run it with the production async mode.
     SOCKETIO_ASYNC_MODE = "threading"
     TALLY_INTERVAL_S = 0.02
+    # A rehearsal a test starts and leaves running ends within a minute.
+    REHEARSAL_MAX_S = 60.0
     SERVER_ACCESS_LOG = False
     # In-process tests need no protection from power cuts; the real-server tests run with the default.
     SQLITE_SYNCHRONOUS = "NORMAL"

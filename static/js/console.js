@@ -2,7 +2,7 @@
 import {
   TableState, clear, clock, connectTable, format, make, pageStrings, showStatus,
 } from "./live.js";
-import { renderCounters, renderRanking } from "./screen.js";
+import { renderCounters, renderRanking, simulatedTag } from "./screen.js";
 import "./colours.js";
 
 const PHASES = ["collect", "review", "vote", "results", "closed"];
@@ -60,11 +60,26 @@ for (const id of ["timer-extend", "timer-extend-5"]) {
 }
 $("reveal").addEventListener("click", () => send("reveal", { revealed: !state.table.revealed }, [$("reveal")]));
 
+// Rehearsal: simulated participants at the pace chosen (a second start changes number and pace).
+const rehearsalButtons = () => ["rehearsal-start", "rehearsal-pace-change", "rehearsal-stop", "rehearsal-clear"].map($);
+$("rehearsal-form").addEventListener("submit", (event) => {
+  event.preventDefault();
+  send("rehearsal", {
+    action: "start", participants: Number($("rehearsal-participants").value), pace: $("rehearsal-pace").value,
+  }, rehearsalButtons());
+});
+$("rehearsal-pace-change").addEventListener("click", () => {
+  send("rehearsal", { action: "pace", pace: $("rehearsal-pace").value }, rehearsalButtons());
+});
+$("rehearsal-stop").addEventListener("click", () => send("rehearsal", { action: "stop" }, rehearsalButtons()));
+$("rehearsal-clear").addEventListener("click", () => send("rehearsal", { action: "clear" }, rehearsalButtons()));
+
 function render() {
   if (!state.table) return;
   renderPhase();
   renderTimer();
   renderReveal();
+  renderRehearsal();
   renderCounters(state);
   const ranking = state.ranking || [];
   $("no-ranking").hidden = ranking.some((entry) => entry.dots > 0);
@@ -116,6 +131,18 @@ function renderReveal() {
   $("reveal").textContent = state.table.revealed ? strings.unreveal : strings.reveal;
 }
 
+function renderRehearsal() {
+  const rehearsal = state.table.rehearsal || { running: false, pace: null, simulated: 0 };
+  const simulated = Math.max(rehearsal.simulated, (state.counters && state.counters.simulated) || 0);
+  let text = strings.rehearsal_none;
+  if (rehearsal.running) text = format(strings.rehearsal_running, { pace: rehearsal.pace });
+  else if (simulated > 0) text = format(strings.rehearsal_stopped, { n: simulated });
+  $("rehearsal-state").textContent = text;
+  $("rehearsal-pace-change").hidden = !rehearsal.running;
+  $("rehearsal-stop").hidden = !rehearsal.running;
+  $("rehearsal-clear").hidden = !(rehearsal.running || simulated > 0);
+}
+
 function button(label, className, onClick, describedText) {
   const element = make("button", "button " + (className || ""), label);
   element.type = "button";
@@ -153,6 +180,7 @@ function renderModeration() {
     const tags = make("p", "tags");
     if (need.hidden) tags.append(make("span", "tag", strings.hidden));
     if (need.pinned) tags.append(make("span", "tag pinned", strings.pinned));
+    if (need.simulated) tags.append(simulatedTag(strings));
     if (need.organisation) tags.append(make("span", "tag organisation", need.organisation));
     if (tags.childElementCount) li.append(tags);
     if (need.original) li.append(make("p", "muted small", format(strings.original, { text: need.original })));

@@ -258,6 +258,14 @@ export class Outbox {
   }
 }
 
+// The rehearsal banner: shown while the simulator runs at the table or any
+// simulated participant is left there.
+export function renderRehearsalBanner(state) {
+  const banner = document.getElementById("rehearsal-banner");
+  const rehearsal = state.table && state.table.rehearsal;
+  if (banner) banner.hidden = !(rehearsal && (rehearsal.running || rehearsal.simulated > 0));
+}
+
 export function showStatus(element, strings, status) {
   element.dataset.status = status;
   element.textContent = strings["status_" + status] || status;

@@ -1,7 +1,7 @@
 // The participant's phone: post needs (and fix or delete one's own), spend
 // dots, see the timer and the results.
 import {
-  Outbox, TableState, clear, clock, connectTable, format, make, pageStrings, showStatus,
+  Outbox, TableState, clear, clock, connectTable, format, make, pageStrings, renderRehearsalBanner, showStatus,
 } from "./live.js";
 import "./colours.js";
 
@@ -111,6 +111,7 @@ function dotLabel(n) {
 function render() {
   renderStatus();
   if (!state.table) return;
+  renderRehearsalBanner(state);
   const phase = state.phase;
   root.dataset.phase = phase;
   $("phase").textContent = strings["phase_" + phase] || "";
@@ -168,6 +169,7 @@ function renderNeeds(phase, voting) {
     const tags = make("p", "tags");
     if (need.pinned) tags.append(make("span", "tag pinned", strings.pinned));
     if (mine.has(need.id)) tags.append(make("span", "tag", strings.yours));
+    if (need.simulated) tags.append(make("span", "tag simulated", strings.simulated));
     if (need.organisation) tags.append(make("span", "tag organisation", need.organisation));
     if (tags.childElementCount) li.append(tags);
     if (phase === "collect" && state.table.open !== false && mine.has(need.id)) li.append(ownNeedControls(need));

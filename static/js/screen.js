@@ -1,12 +1,21 @@
 // What the projector and the console share: counters, the needs wall, the ranking.
-import { clear, format, make } from "./live.js";
+import { clear, format, make, renderRehearsalBanner } from "./live.js";
 
 export function renderCounters(state) {
   const counters = state.counters || {};
-  for (const name of ["online", "joined", "needs", "dots"]) {
+  for (const name of ["online", "joined", "simulated", "needs", "dots"]) {
     const element = document.getElementById("count-" + name);
     if (element && counters[name] !== undefined) element.textContent = counters[name].toLocaleString();
   }
+  // Simulated participants are counted apart, and only shown when there are any.
+  const simulated = document.getElementById("count-simulated-box");
+  if (simulated) simulated.hidden = !counters.simulated;
+  renderRehearsalBanner(state);
+}
+
+// The mark on a need a rehearsal's simulated participant posted.
+export function simulatedTag(strings) {
+  return make("span", "tag simulated", strings.simulated);
 }
 
 export function renderNeeds(list, state, strings) {
@@ -15,6 +24,7 @@ export function renderNeeds(list, state, strings) {
     const li = make("li", "need" + (need.pinned ? " pinned" : ""));
     li.append(make("span", "need-text", need.text));
     if (need.pinned) li.append(make("span", "tag pinned", strings.pinned));
+    if (need.simulated) li.append(simulatedTag(strings));
     list.append(li);
   }
 }
@@ -33,6 +43,7 @@ export function renderRanking(list, ranking, strings) {
       make("span", "dots", dots),
       bar,
     );
+    if (entry.simulated) li.insertBefore(simulatedTag(strings), bar);
     list.append(li);
   }
 }

@@ -200,6 +200,7 @@ SOCKET_MATRIX = {
     "/ timer":        row(REFUSED, "not_allowed", REFUSED, CONSOLE_ONLY, REFUSED, CONSOLE_ONLY, REFUSED),
     "/ reveal":       row(REFUSED, "not_allowed", REFUSED, CONSOLE_ONLY, REFUSED, CONSOLE_ONLY, REFUSED),
     "/ moderate":     row(REFUSED, "not_allowed", REFUSED, CONSOLE_ONLY, REFUSED, CONSOLE_ONLY, REFUSED),
+    "/ rehearsal":    row(REFUSED, "not_allowed", REFUSED, CONSOLE_ONLY, REFUSED, CONSOLE_ONLY, REFUSED),
     "/plenary connect": row(
         views(plenary="not_allowed", screen="not_allowed"),
         views(plenary="not_allowed", screen="not_allowed"),
@@ -461,7 +462,7 @@ def _stage(world, event_key):
     with world.app.app_context(), unit_of_work():
         namespace, event = event_key.split(" ")
         if event in ("edit_need", "delete_need", "post_need", "sync", "get_profile", "set_profile", "set_phase",
-                     "timer", "reveal", "moderate"):
+                     "timer", "reveal", "moderate", "rehearsal"):
             table = _stage_table(world, Phase.COLLECT)
         else:
             table = _stage_table(world, Phase.VOTE)
@@ -486,6 +487,10 @@ def _stage(world, event_key):
             return {"revealed": True}
         if event == "moderate":
             return {"action": "pin", "need": _need(world, table.id).id}
+        if event == "rehearsal":
+            # "clear" (end the rehearsal, remove simulated participants) succeeds
+            # even with none, and starts no simulator in the background.
+            return {"action": "clear"}
         if namespace == PLENARY_NAMESPACE and event in ("merge", "unmerge"):
             source, target = _need(world, world.a.id), _need(world, world.b.id, participant="participant_other")
             if event == "merge":

@@ -160,8 +160,8 @@ anything = st.one_of(
     st.lists(st.just("item"), min_size=1000, max_size=1000),
 )
 socket_anything = st.one_of(anything, st.binary(max_size=40))  # a client may send binary attachments
-FIELD_NAMES = ["id", "text", "need", "into", "action", "seconds", "phase", "from", "revealed", "name",
-               "organisation", "source", "target", "v", "table", "view", "event", "__proto__", "constructor"]
+FIELD_NAMES = ["id", "text", "need", "into", "action", "seconds", "phase", "from", "revealed", "name", "participants",
+               "pace", "organisation", "source", "target", "v", "table", "view", "event", "__proto__", "constructor"]
 _action_ids = itertools.count()
 
 
@@ -472,6 +472,9 @@ def socket_templates(stage):
         ("/", "moderate"): ("console A", {
             "action": st.sampled_from(["hide", "unhide", "pin", "unpin", "correct", "merge", "unmerge"]),
             "need": need_a, "text": text, "into": need_a}),
+        ("/", "rehearsal"): ("console A", {"action": st.sampled_from(["start", "pace", "stop", "clear"]),
+                                           "participants": st.integers(3, 20),
+                                           "pace": st.sampled_from(["slow", "normal", "fast"])}),
         ("/plenary", "sync"): ("dashboard", {}),
         ("/plenary", "merge"): ("dashboard", {"source": need_a, "target": need_b}),
         ("/plenary", "unmerge"): ("dashboard", {"need": need_a}),

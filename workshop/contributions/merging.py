@@ -18,7 +18,7 @@ from sqlalchemy import func, select, update
 
 from workshop.contributions.budget import refund_dot, spend_dot
 from workshop.contributions.models import Dot, Need
-from workshop.contributions.results import table_root, theme_root
+from workshop.contributions.results import simulated_needs, table_root, theme_root
 from workshop.contributions.state import my_state_message, needs_changed
 from workshop.core.errors import InvalidInput, NotFound, WrongPhase
 from workshop.core.notify import notifier
@@ -240,6 +240,9 @@ def merge_across_tables(event, actor, source, target):
                            code="merge_same_table")
     if source_table.theme_id != target_table.theme_id:
         raise InvalidInput(_l("Only needs of the same theme can be merged."), code="merge_other_theme")
+    if simulated_needs([source, target]):
+        # A rehearsal's needs are not at the plenary: nothing real may be merged with them there.
+        raise NotFound(_l("That need is not part of this event."), code="need_not_found")
     tables = {table.id: table for table in source_table.theme.tables}
     needs_by_id = _needs_of_tables(tables)
     for need in (source, target):

@@ -95,7 +95,9 @@ def _membership(table, participant):
     membership = db.session.get(Membership, (participant.id, table.id))
     if membership is None:
         raise NotJoined()
-    if not table.event.is_open:
+    # A rehearsal's simulated participants act in a draft event too (phones cannot join one yet).
+    rehearsing = participant.simulated and not table.event.is_read_only
+    if not (table.event.is_open or rehearsing):
         raise WrongPhase(_l("The event is not open: nothing can be posted or voted now."), code="event_not_open")
     return membership
 

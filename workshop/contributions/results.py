@@ -11,11 +11,17 @@ How merges and hides count:
 - at the plenary a root need merged into a need of another table of the same
   theme (theme_merged_into_id) counts for that one there, while each table's
   own ranking is left as the table voted it.
+
+What a rehearsal's simulated participants did (workshop/tables/rehearsal.py)
+counts at its table (its console and projector show it: that is the point of
+rehearsing) and nowhere else: the plenary and every export ask with
+real_only=True, which leaves out, by one rule (without_rehearsal), simulated
+participants, the needs they posted and every dot they cast.
 """
 
 from collections import defaultdict
 
-from sqlalchemy import func, select, union
+from sqlalchemy import func, or_, select, union
 
 from workshop.contributions.models import Dot, Need
 from workshop.events.models import Theme
@@ -24,14 +30,40 @@ from workshop.participants.models import Membership, Participant
 from workshop.tables.models import WorkingTable
 
 
-def live_dot_counts(table_ids):
+def simulated_participant_ids():
+    """The ids of every simulated participant, as a subquery."""
+    return select(Participant.id).where(Participant.simulated.is_(True))
+
+
+def simulated_need_ids():
+    """The ids of every need a simulated participant posted, as a subquery."""
+    return select(Need.id).where(Need.participant_id.in_(simulated_participant_ids()))
+
+
+def without_rehearsal(query, model):
+    """query, leaving out what a rehearsal's simulated participants are or did:
+    themselves (model Participant), their memberships, their needs, and every
+    dot they cast (also on real people's needs) or that was cast on their
+    needs. The one rule the plenary and the exports count by."""
+    if model is Participant:
+        return query.where(Participant.simulated.is_(False))
+    author = {Need: Need.participant_id, Dot: Dot.participant_id, Membership: Membership.participant_id}[model]
+    query = query.where(or_(author.is_(None), author.not_in(simulated_participant_ids())))
+    if model is Dot:
+        query = query.where(Dot.need_id.not_in(simulated_need_ids()))
+    return query
+
+
+def _counted(query, model, real_only):
+    return without_rehearsal(query, model) if real_only else query
+
+
+def live_dot_counts(table_ids, real_only=False):
     """{need id: live dots} for the needs of these tables that have any."""
-    rows = db.session.execute(
-        select(Dot.need_id, func.count(Dot.id))
-        .where(Dot.table_id.in_(list(table_ids)), Dot.set_aside_by_id.is_(None))
-        .group_by(Dot.need_id)
-    )
-    return {need_id: count for need_id, count in rows}
+    query = (select(Dot.need_id, func.count(Dot.id))
+             .where(Dot.table_id.in_(list(table_ids)), Dot.set_aside_by_id.is_(None))
+             .group_by(Dot.need_id))
+    return {need_id: count for need_id, count in db.session.execute(_counted(query, Dot, real_only))}
 
 
 def table_root(need, needs_by_id):
@@ -71,8 +103,9 @@ def _ranked(entries):
     return ordered
 
 
-def table_needs(table_id):
-    return db.session.scalars(select(Need).where(Need.table_id == table_id).order_by(Need.id)).all()
+def table_needs(table_id, real_only=False):
+    query = select(Need).where(Need.table_id == table_id).order_by(Need.id)
+    return db.session.scalars(_counted(query, Need, real_only)).all()
 
 
 def table_need_links(table_id):
@@ -85,16 +118,29 @@ def table_need_links(table_id):
     return {row.id: row for row in rows}
 
 
-def ranking(table):
+def simulated_needs(needs):
+    """The ids of those of these needs that simulated participants posted."""
+    authors = {need.participant_id for need in needs if need.participant_id is not None}
+    if not authors:
+        return set()
+    simulated = set(db.session.scalars(
+        select(Participant.id).where(Participant.id.in_(authors), Participant.simulated.is_(True))))
+    return {need.id for need in needs if need.participant_id in simulated}
+
+
+def ranking(table, real_only=False):
     """The table's visible needs, most dots first, each with the dots of every
-    need merged into it."""
-    return rank_table_needs(table_needs(table.id), live_dot_counts([table.id]))
+    need merged into it; "simulated" marks a need a rehearsal posted."""
+    needs = table_needs(table.id, real_only)
+    return rank_table_needs(needs, live_dot_counts([table.id], real_only),
+                            set() if real_only else simulated_needs(needs))
 
 
-def rank_table_needs(needs, counts):
+def rank_table_needs(needs, counts, simulated):
     """ranking() from what it reads: all the needs of one table (in the order
-    posted) and the live dots per need id (other tables' may be included), so
-    that the coalesced tallies can read many tables at once."""
+    posted), the live dots per need id (other tables' may be included) and the
+    ids of the simulated needs among them, so that the coalesced tallies can
+    read many tables at once."""
     by_id = {need.id: need for need in needs}
     groups = defaultdict(list)
     for need in needs:
@@ -106,6 +152,7 @@ def rank_table_needs(needs, counts):
             "dots": sum(counts.get(member.id, 0) for member in members),
             "merged": [member.id for member in members if member.id != root_id],
             "pinned": by_id[root_id].pinned,
+            "simulated": root_id in simulated,
         }
         for root_id, members in groups.items()
         if not by_id[root_id].hidden
@@ -113,7 +160,7 @@ def rank_table_needs(needs, counts):
     return _ranked(entries)
 
 
-def organisations_present(event_id, table_ids=None):
+def organisations_present(event_id, table_ids=None, real_only=False):
     """The ids of the organisations present at an event (or at some of its
     tables): those its participants chose and those needs were posted on behalf of."""
     chosen = select(Participant.organisation_id).where(
@@ -127,23 +174,25 @@ def organisations_present(event_id, table_ids=None):
         chosen = chosen.where(Participant.id.in_(
             select(Membership.participant_id).where(Membership.table_id.in_(list(table_ids)))))
         posted = posted.where(Need.table_id.in_(list(table_ids)))
+    chosen, posted = _counted(chosen, Participant, real_only), _counted(posted, Need, real_only)
     return set(db.session.scalars(union(chosen, posted)))
 
 
-def total_live_dots(table_ids):
-    return sum(live_dot_counts(table_ids).values())
+def total_live_dots(table_ids, real_only=False):
+    return sum(live_dot_counts(table_ids, real_only).values())
 
 
-def theme_ranking(theme, tables=None):
+def theme_ranking(theme, tables=None, real_only=False):
     """A theme's needs across its tables (all, or those given), for the
     plenary: each entry with its dots, the share of its tables' dots it took,
     and the tables that raised it."""
     tables = {table.id: table for table in (theme.tables if tables is None else tables)}
     if not tables:
         return []
-    needs = db.session.scalars(select(Need).where(Need.table_id.in_(list(tables))).order_by(Need.id)).all()
+    query = select(Need).where(Need.table_id.in_(list(tables))).order_by(Need.id)
+    needs = db.session.scalars(_counted(query, Need, real_only)).all()
     by_id = {need.id: need for need in needs}
-    counts = live_dot_counts(tables)
+    counts = live_dot_counts(tables, real_only)
     table_totals = defaultdict(int)
     for need in needs:
         table_totals[need.table_id] += counts.get(need.id, 0)

@@ -6,13 +6,15 @@ broadcasts in between carry only what changed, each with the table version.
 
 from collections import defaultdict
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 
 from workshop.contributions.models import Dot, Need
 from workshop.contributions.results import (
     live_dot_counts,
     rank_table_needs,
     ranking,
+    simulated_needs,
+    simulated_participant_ids,
     table_need_links,
     table_needs,
     table_root,
@@ -20,7 +22,7 @@ from workshop.contributions.results import (
 from workshop.core.notify import console_room, notifier, participant_room, phones_room, projector_room
 from workshop.events.models import Organisation
 from workshop.extensions import db
-from workshop.participants.models import Membership
+from workshop.participants.models import Membership, Participant
 from workshop.tables.models import Phase, WorkingTable
 from workshop.tables.presence import presence
 
@@ -31,22 +33,25 @@ from workshop.tables.presence import presence
 PHONE, PROJECTOR, CONSOLE = "phone", "projector", "console"
 
 
-def need_payload(need, organisation_names=None):
-    """A need as everyone sees it."""
+def need_payload(need, organisation_names=None, simulated=None):
+    """A need as everyone sees it; "simulated" marks one a rehearsal posted.
+    simulated: the ids of the simulated needs among those being sent, if known."""
     names = organisation_names if organisation_names is not None else _organisation_names([need])
+    simulated = simulated if simulated is not None else simulated_needs([need])
     return {
         "id": need.id,
         "text": need.text,
         "at": need.created_at.isoformat(),
         "pinned": need.pinned,
         "organisation": names.get(need.organisation_id),
+        "simulated": need.id in simulated,
     }
 
 
-def console_need_payload(need, organisation_names):
+def console_need_payload(need, organisation_names, simulated=None):
     """A need as the facilitator's console sees it, moderation state included."""
     return {
-        **need_payload(need, organisation_names),
+        **need_payload(need, organisation_names, simulated),
         "hidden": need.hidden,
         "merged_into": need.merged_into_id,
         "original": need.original_text,
@@ -68,14 +73,14 @@ def visible_needs(table):
         .where(Need.table_id == table.id, Need.hidden.is_(False), Need.merged_into_id.is_(None))
         .order_by(Need.id)
     ).all()
-    names = _organisation_names(needs)
-    return [need_payload(need, names) for need in needs]
+    names, simulated = _organisation_names(needs), simulated_needs(needs)
+    return [need_payload(need, names, simulated) for need in needs]
 
 
 def console_needs(table):
     needs = db.session.scalars(select(Need).where(Need.table_id == table.id).order_by(Need.id)).all()
-    names = _organisation_names(needs)
-    return [console_need_payload(need, names) for need in needs]
+    names, simulated = _organisation_names(needs), simulated_needs(needs)
+    return [console_need_payload(need, names, simulated) for need in needs]
 
 
 def needs_changed(table):
@@ -136,7 +141,23 @@ def table_info(table):
         "revealed": table.results_revealed,
         "allow_table_change": table.event.allow_table_change,
         "open": table.event.is_open,
+        "rehearsal": rehearsal_info(table),
     }
+
+
+def simulated_members(table):
+    """How many simulated participants (a rehearsal's) have joined the table."""
+    return db.session.scalar(select(func.count()).where(
+        Membership.table_id == table.id, Membership.participant_id.in_(simulated_participant_ids())))
+
+
+def rehearsal_info(table):
+    """{"running", "pace", "simulated"}: whether the rehearsal simulator runs at
+    the table, at how many actions a minute, and how many simulated
+    participants are there. Clients show the rehearsal banner while it runs or
+    any simulated participant is left."""
+    return {"running": table.rehearsal_pace is not None, "pace": table.rehearsal_pace,
+            "simulated": simulated_members(table)}
 
 
 def table_changed(table, members=False):
@@ -186,18 +207,22 @@ def table_snapshot(table, audience, membership=None):
 
 
 def counters(table):
-    """The live figures a projector shows: phones online, joined, needs, dots spent."""
-    joined = db.session.scalar(select(func.count()).where(Membership.table_id == table.id))
-    return counters_from(table, table_needs(table.id), live_dot_counts([table.id]), joined)
+    """The live figures a projector shows: phones online, people joined (and,
+    apart, simulated participants), needs, dots spent (simulated ones included)."""
+    members = db.session.scalar(select(func.count()).where(Membership.table_id == table.id))
+    return counters_from(table, table_needs(table.id), live_dot_counts([table.id]), members,
+                         simulated_members(table))
 
 
-def counters_from(table, needs, counts, joined):
+def counters_from(table, needs, counts, members, simulated):
     """counters() from what it reads: all the table's needs, the live dots per
-    need id, and how many participants joined the table. Needs counted are
-    those shown (not hidden, not merged into another)."""
+    need id, how many participants joined the table and how many of those are
+    a rehearsal's. Needs counted are those shown (not hidden, not merged into
+    another)."""
     return {
         "online": presence.online(table.id),
-        "joined": joined,
+        "joined": members - simulated,
+        "simulated": simulated,
         "needs": sum(1 for need in needs if need.merged_into_id is None and not need.hidden),
         "dots": sum(counts.get(need.id, 0) for need in needs),
     }
@@ -206,7 +231,7 @@ def counters_from(table, needs, counts, joined):
 def table_tallies(table_ids):
     """The coalesced updates of changed tables (a notifier tally builder):
     counts and ranking to consoles and projectors, the ranking to phones once
-    they may see it. The changed tables are read together, in four queries
+    they may see it. The changed tables are read together, in five queries
     however many they are."""
     ids = sorted(table_ids)
     tables = db.session.scalars(select(WorkingTable).where(WorkingTable.id.in_(ids)).order_by(WorkingTable.id))
@@ -214,14 +239,20 @@ def table_tallies(table_ids):
     for need in db.session.scalars(select(Need).where(Need.table_id.in_(ids)).order_by(Need.id)):
         needs_of[need.table_id].append(need)
     counts = live_dot_counts(ids)
-    joined = dict(db.session.execute(
-        select(Membership.table_id, func.count()).where(Membership.table_id.in_(ids)).group_by(Membership.table_id)
-    ).all())
+    simulated = simulated_needs([need for needs in needs_of.values() for need in needs])
+    members = {
+        table_id: (joined, simulated_joined or 0)
+        for table_id, joined, simulated_joined in db.session.execute(
+            select(Membership.table_id, func.count(), func.sum(case((Participant.simulated, 1), else_=0)))
+            .join(Participant, Participant.id == Membership.participant_id)
+            .where(Membership.table_id.in_(ids)).group_by(Membership.table_id)
+        )
+    }
     messages = []
     for table in tables:
         table_id = table.id
-        live = counters_from(table, needs_of[table_id], counts, joined.get(table_id, 0))
-        full_ranking = rank_table_needs(needs_of[table_id], counts)
+        live = counters_from(table, needs_of[table_id], counts, *members.get(table_id, (0, 0)))
+        full_ranking = rank_table_needs(needs_of[table_id], counts, simulated)
         messages.append(("tally", console_room(table_id), {"v": table.version, "counters": live,
                                                            "ranking": full_ranking}))
         messages.append(("tally", projector_room(table_id), {

@@ -14,12 +14,13 @@ docs/archive.md describes the format field by field. In short:
 """
 
 import json
+from collections import Counter
 from datetime import UTC
 
 from sqlalchemy import select
 
 from workshop.contributions.models import Dot, Need
-from workshop.contributions.results import ranking, theme_ranking
+from workshop.contributions.results import ranking, simulated_need_ids, theme_ranking, without_rehearsal
 from workshop.core.models import utcnow
 from workshop.events.models import Organisation
 from workshop.extensions import db
@@ -48,13 +49,19 @@ def archive_of(event, table=None):
     tables = event.tables if table is None else [table]
     themes = list(event.themes) if table is None else [table.theme]
     table_ids = [each.id for each in tables]
-    needs = db.session.scalars(select(Need).where(Need.table_id.in_(table_ids)).order_by(Need.id)).all()
+    # A rehearsal's simulated participants and all they did are no part of the record.
+    needs = db.session.scalars(without_rehearsal(
+        select(Need).where(Need.table_id.in_(table_ids)).order_by(Need.id), Need)).all()
     need_ids = {need.id for need in needs}
-    memberships = db.session.scalars(
+    memberships = db.session.scalars(without_rehearsal(
         select(Membership).where(Membership.table_id.in_(table_ids))
-        .order_by(Membership.participant_id, Membership.table_id)
-    ).all()
-    dots = db.session.scalars(select(Dot).where(Dot.table_id.in_(table_ids)).order_by(Dot.id)).all()
+        .order_by(Membership.participant_id, Membership.table_id), Membership)).all()
+    dots = db.session.scalars(without_rehearsal(
+        select(Dot).where(Dot.table_id.in_(table_ids)).order_by(Dot.id), Dot)).all()
+    # Live dots real participants gave to simulated needs are not in the archive, nor in its budgets.
+    on_simulated = Counter(tuple(row) for row in db.session.execute(
+        select(Dot.participant_id, Dot.table_id).where(Dot.table_id.in_(table_ids), Dot.set_aside_by_id.is_(None),
+                                                       Dot.need_id.in_(simulated_need_ids()))))
     participants = _participants(event, table, memberships, needs, dots)
     organisations = _organisations(event, table, participants, needs)
     joined = {}
@@ -80,7 +87,9 @@ def archive_of(event, table=None):
         "participants": [
             {"ref": participant.id, "display_name": participant.display_name or None,
              "organisation": participant.organisation_id,
-             "joined": [{"table": membership.table_id, "dots_used": membership.dots_used,
+             "joined": [{"table": membership.table_id,
+                         "dots_used": membership.dots_used - on_simulated[membership.participant_id,
+                                                                          membership.table_id],
                          "joined_at": _moment(membership.joined_at)}
                         for membership in joined.get(participant.id, [])],
              "created_at": _moment(participant.created_at)}
@@ -162,7 +171,7 @@ def _participants(event, table, memberships, needs, dots):
         ids |= {need.participant_id for need in needs if need.participant_id is not None}
         ids |= {dot.participant_id for dot in dots}
         query = query.where(Participant.id.in_(ids))
-    return db.session.scalars(query).all()
+    return db.session.scalars(without_rehearsal(query, Participant)).all()
 
 
 def _organisations(event, table, participants, needs):
@@ -219,7 +228,8 @@ def rankings_in_refs(themes, tables, ref):
                  "rank": entry["rank"], "share": entry["share"],
                  "tables": [ref("table", each["id"]) for each in entry["tables"]],
                  "merged": needs(entry["merged"])}
-                for entry in theme_ranking(theme, [table for table in tables if table.theme_id == theme.id])
+                for entry in theme_ranking(theme, [table for table in tables if table.theme_id == theme.id],
+                                           real_only=True)
             ]}
             for theme in themes
         ],
@@ -227,7 +237,7 @@ def rankings_in_refs(themes, tables, ref):
             {"table": ref("table", table.id), "ranking": [
                 {"need": ref("need", entry["id"]), "text": entry["text"], "dots": entry["dots"],
                  "rank": entry["rank"], "pinned": entry["pinned"], "merged": needs(entry["merged"])}
-                for entry in ranking(table)
+                for entry in ranking(table, real_only=True)
             ]}
             for table in tables
         ],

@@ -7,7 +7,9 @@ their figures agree with each other and with the plenary dashboard:
   and for a theme's ranking also across tables), with the dots of its group;
 - a need merged into another or hidden has no rank of its own; its line says
   where it went;
-- participants are anonymous unless they gave a display name.
+- participants are anonymous unless they gave a display name;
+- a rehearsal's simulated participants, their needs and every dot they cast
+  are left out (contributions.results, real_only).
 """
 
 from collections import Counter, defaultdict
@@ -23,6 +25,7 @@ from workshop.contributions.results import (
     ranking,
     table_root,
     theme_ranking,
+    without_rehearsal,
 )
 from workshop.core.models import utcnow
 from workshop.events.models import Organisation, OrganisationKind
@@ -156,20 +159,22 @@ def table_minutes(table):
 
 def _minutes(event, tables, single_table):
     table_ids = [table.id for table in tables]
-    needs = db.session.scalars(select(Need).where(Need.table_id.in_(table_ids)).order_by(Need.id)).all()
+    needs = db.session.scalars(without_rehearsal(
+        select(Need).where(Need.table_id.in_(table_ids)).order_by(Need.id), Need)).all()
     by_id = {need.id: need for need in needs}
     table_by_id = {table.id: table for table in tables}
-    counts = live_dot_counts(table_ids)
+    counts = live_dot_counts(table_ids, real_only=True)
     table_totals = defaultdict(int)
     for need in needs:
         table_totals[need.table_id] += counts.get(need.id, 0)
     participants = _participants(event, table_ids if single_table else None)
-    organisation_ids = organisations_present(event.id, table_ids if single_table else None)
+    organisation_ids = organisations_present(event.id, table_ids if single_table else None, real_only=True)
     organisations = {
         organisation.id: organisation
         for organisation in db.session.scalars(select(Organisation).where(Organisation.id.in_(organisation_ids)))
     }
-    members_at = Counter(db.session.scalars(select(Membership.table_id).where(Membership.table_id.in_(table_ids))))
+    members_at = Counter(db.session.scalars(without_rehearsal(
+        select(Membership.table_id).where(Membership.table_id.in_(table_ids)), Membership)))
 
     def ranked(entries):
         """RankedNeed from the entries of a table's or a theme's ranking."""
@@ -189,7 +194,7 @@ def _minutes(event, tables, single_table):
 
     table_sections = {}
     for table in tables:
-        table_ranking = ranked(ranking(table))
+        table_ranking = ranked(ranking(table, real_only=True))
         table_sections[table.id] = TableMinutes(
             id=table.id, name=table.name, theme=table.theme.name, phase=table.phase.value,
             facilitators=sorted(account.name for account in table.facilitators),
@@ -206,7 +211,7 @@ def _minutes(event, tables, single_table):
             id=theme.id, name=theme.name, colour=theme.colour,
             tables=[table_sections[table.id] for table in theme_tables],
             dots=sum(table_totals[table.id] for table in theme_tables),
-            ranking=ranked(theme_ranking(theme, theme_tables)),
+            ranking=ranked(theme_ranking(theme, theme_tables, real_only=True)),
         ))
 
     lines = _need_lines(needs, counts, table_sections, themes, organisations, participants)
@@ -244,7 +249,7 @@ def _participants(event, table_ids):
     if table_ids is not None:
         query = query.where(
             Participant.id.in_(select(Membership.participant_id).where(Membership.table_id.in_(table_ids))))
-    return db.session.scalars(query).all()
+    return db.session.scalars(without_rehearsal(query, Participant)).all()
 
 
 def _need_lines(needs, counts, table_sections, themes, organisations, participants):

@@ -49,6 +49,24 @@ def join_table(table, device_digest):
     return participant, membership
 
 
+def join_simulated(table, display_name):
+    """A new simulated participant (a rehearsal's), joined to the table.
+
+    It has no device, so no phone can ever be it; it may join a draft event
+    (where the facilitator rehearses before phones can join) but not a closed one.
+    """
+    event = table.event
+    if event.is_read_only:
+        raise _event_not_open(event)
+    participant = Participant(event_id=event.id, device_digest=None, display_name=display_name, simulated=True)
+    db.session.add(participant)
+    db.session.flush()
+    membership = Membership(participant_id=participant.id, table_id=table.id)
+    db.session.add(membership)
+    db.session.flush()
+    return participant, membership
+
+
 def _event_not_open(event):
     if event.status is EventStatus.DRAFT:
         return NotAllowed(_l("This event has not started yet. Try again when the organizers open it."),

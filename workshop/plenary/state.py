@@ -2,13 +2,19 @@
 
 Every figure comes from workshop/contributions/results.py, the one place
 rankings and counts are made, so the plenary can never disagree with a
-table's projector or with an export.
+table's projector or with an export. A rehearsal's simulated participants,
+their needs and their dots count nowhere here (real_only).
 """
 
 from sqlalchemy import func, select
 
 from workshop.contributions.models import Need
-from workshop.contributions.results import organisations_present, theme_ranking, total_live_dots
+from workshop.contributions.results import (
+    organisations_present,
+    theme_ranking,
+    total_live_dots,
+    without_rehearsal,
+)
 from workshop.core.notify import PLENARY_NAMESPACE, event_room, notifier
 from workshop.events.models import Event, Theme
 from workshop.extensions import db
@@ -34,7 +40,7 @@ def plenary_snapshot(event, audience=DASHBOARD):
             "name": theme.name,
             "colour": theme.colour,
             "position": theme.position,
-            "ranking": _with_merge_details(theme_ranking(theme, counted), names),
+            "ranking": _with_merge_details(theme_ranking(theme, counted, real_only=True), names),
             "tables": [{"id": table.id, "name": table.name, "phase": table.phase.value,
                         "results_kept_hidden": table.results_kept_hidden} for table in theme.tables],
         })
@@ -64,15 +70,16 @@ def _with_merge_details(ranking, table_names):
 
 
 def _counters(event, themes):
-    participants = db.session.scalar(select(func.count(Participant.id)).where(Participant.event_id == event.id))
+    participants = db.session.scalar(without_rehearsal(
+        select(func.count(Participant.id)).where(Participant.event_id == event.id), Participant))
     return {
         "participants": participants,
-        "organisations": len(organisations_present(event.id)),
+        "organisations": len(organisations_present(event.id, real_only=True)),
         # The entries of the themes' rankings are the event's visible root
         # needs, as the plenary counts them (a need merged into another, at
         # its table or across tables, counts once).
         "needs": sum(len(theme["ranking"]) for theme in themes),
-        "dots": total_live_dots([table.id for table in event.tables]),
+        "dots": total_live_dots([table.id for table in event.tables], real_only=True),
     }
 
 

@@ -5,7 +5,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_socketio import join_room
 
-from workshop.contributions.state import PHONE, table_snapshot
+from workshop.contributions.state import PHONE, rehearsal_info, table_snapshot
 from workshop.core import limits
 from workshop.core.access import can_run_table, require
 from workshop.core.database import run_in_unit_of_work
@@ -23,7 +23,7 @@ from workshop.extensions import db, socketio
 from workshop.participants.devices import device_digest, read_device_token
 from workshop.participants.models import Membership
 from workshop.participants.operations import join_table
-from workshop.tables import facilitation, operations
+from workshop.tables import facilitation, operations, rehearsal
 from workshop.tables.connections import (
     PHONE_VIEW,
     SCREEN_VIEWS,
@@ -36,6 +36,7 @@ from workshop.tables.connections import (
 from workshop.tables.join_codes import normalise_join_code
 from workshop.tables.models import Phase
 from workshop.tables.presence import presence
+from workshop.tables.simulator import run_simulator
 
 
 @socketio.on("connect")
@@ -186,3 +187,35 @@ def on_reveal(payload):
     table = connected_console()
     facilitation.reveal_results(table, current_user, revealed)
     return {"v": table.version, "revealed": table.results_revealed}
+
+
+@socketio.on("rehearsal")
+@socket_action(write=False)
+def on_rehearsal(payload):
+    """The console rehearsing the table with simulated participants. Payload:
+    {"action": "start", "participants": 3..20, "pace": "slow" | "normal" | "fast"}
+    (a second start changes the number and the pace) | {"action": "pace", "pace": ...}
+    | {"action": "stop"} | {"action": "clear"} (end the rehearsal and remove the
+    simulated participants with all they did). Answers {"v", "rehearsal":
+    {"running", "pace", "simulated"}}; everyone at the table gets a "table" message."""
+    answer = run_in_unit_of_work(_rehearse, payload)
+    if answer["rehearsal"]["running"]:
+        # After the commit: the loop's first read must see the pace just set.
+        run_simulator(current_app._get_current_object(), connection()["table"])
+    return answer
+
+
+def _rehearse(payload):
+    table = connected_console()
+    action = payload.get("action")
+    if action == "start":
+        rehearsal.start_rehearsal(table, current_user, payload.get("participants"), payload.get("pace"))
+    elif action == "pace":
+        rehearsal.change_pace(table, current_user, payload.get("pace"))
+    elif action == "stop":
+        rehearsal.stop_rehearsal(table, current_user)
+    elif action == "clear":
+        rehearsal.clear_rehearsal(table, current_user)
+    else:
+        raise InvalidInput(_l("Unknown rehearsal action."), code="rehearsal_action_invalid")
+    return {"v": table.version, "rehearsal": rehearsal_info(table)}

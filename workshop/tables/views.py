@@ -1,11 +1,14 @@
 """The facilitator console, the projector view, and the QR code."""
 
+from types import SimpleNamespace
+
 from flask import Blueprint, Response, abort, current_app, render_template, request
 from flask_login import current_user, login_required
 
 from workshop.core.access import can_run_table, require
 from workshop.core.network import public_base_url
 from workshop.extensions import db
+from workshop.tables import rehearsal
 from workshop.tables.cards import render_cards
 from workshop.tables.models import PHASE_ORDER, WorkingTable
 from workshop.tables.qr import join_url, qr_svg
@@ -34,7 +37,10 @@ def _join_url(table):
 @login_required
 def console(table_id):
     table = _run_table(table_id)
-    return render_template("tables/console.html", table=table, phases=PHASE_ORDER, join_url=_join_url(table))
+    choices = SimpleNamespace(paces=SimpleNamespace(**rehearsal.PACES), smallest=rehearsal.SIMULATED_MIN,
+                              largest=rehearsal.SIMULATED_MAX)
+    return render_template("tables/console.html", table=table, phases=PHASE_ORDER, join_url=_join_url(table),
+                           rehearsal=choices)
 
 
 @blueprint.get("/<int:table_id>/projector")
