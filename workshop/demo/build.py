@@ -97,7 +97,8 @@ def _build_event(organizer, language, rng, today):
 def _participant(table, rng, organisations):
     name = f"{rng.choice(FIRST_NAMES)} {rng.choice(INITIALS)}." if rng.random() < 0.5 else None
     organisation = rng.choice(organisations) if rng.random() < 0.85 else None
-    return seat_participant(table, name, organisation.id if organisation else None)
+    participant, _membership = seat_participant(table, name, organisation.id if organisation else None)
+    return participant
 
 
 def _run_table(organizer, table, spec, pick, rng, organisations):

@@ -49,24 +49,6 @@ def join_table(table, device_digest):
     return participant, membership
 
 
-def join_simulated(table, display_name):
-    """A new simulated participant (a rehearsal's), joined to the table.
-
-    It has no device, so no phone can ever be it; it may join a draft event
-    (where the facilitator rehearses before phones can join) but not a closed one.
-    """
-    event = table.event
-    if event.is_read_only:
-        raise _event_not_open(event)
-    participant = Participant(event_id=event.id, device_digest=None, display_name=display_name, simulated=True)
-    db.session.add(participant)
-    db.session.flush()
-    membership = Membership(participant_id=participant.id, table_id=table.id)
-    db.session.add(membership)
-    db.session.flush()
-    return participant, membership
-
-
 def _event_not_open(event):
     if event.status is EventStatus.DRAFT:
         return NotAllowed(_l("This event has not started yet. Try again when the organizers open it."),
@@ -74,19 +56,23 @@ def _event_not_open(event):
     return NotAllowed(_l("This event is over: it no longer takes new participants."), code="event_closed")
 
 
-def seat_participant(table, display_name=None, organisation_id=None):
-    """A new participant with no phone, joined to the table: the people of the
-    demo event, who act only through the operations. No device digest: no
-    phone can ever come back as them. The profile passes the phones' rules."""
+def seat_participant(table, display_name=None, organisation_id=None, simulated=False):
+    """A new participant with no phone, joined to the table: one of the demo
+    event's people, or (simulated) one of a rehearsal's simulated participants.
+    Either acts only through the operations; with no device digest, no phone
+    can ever come back as them. The profile passes the phones' rules. A
+    simulated participant may join a draft event too (the facilitator
+    rehearses before phones can join); nobody joins a closed one."""
     event = table.event
-    if not event.is_open:
+    if event.is_read_only or not (event.is_open or simulated):
         raise _event_not_open(event)
-    participant = Participant(event_id=event.id, device_digest=None)
+    participant = Participant(event_id=event.id, device_digest=None, simulated=simulated)
     db.session.add(participant)
     db.session.flush()
-    db.session.add(Membership(participant_id=participant.id, table_id=table.id))
+    membership = Membership(participant_id=participant.id, table_id=table.id)
+    db.session.add(membership)
     update_profile(participant, display_name or "", organisation_id)
-    return participant
+    return participant, membership
 
 
 DISPLAY_NAME_MAX_LENGTH = 60

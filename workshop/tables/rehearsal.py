@@ -27,7 +27,7 @@ from workshop.core.notify import notifier
 from workshop.core.validation import bounded_int
 from workshop.extensions import db
 from workshop.participants.models import Membership, Participant
-from workshop.participants.operations import join_simulated
+from workshop.participants.operations import seat_participant
 from workshop.tables.models import FacilitationLog, Phase
 from workshop.tables.operations import bump_version, log_action
 
@@ -273,7 +273,7 @@ def _join_or_post(table, rng):
     members = _simulated_members(table)
     if len(members) < rehearsal_size(table):
         name = SIMULATED_NAMES[_language(table)].format(n=len(members) + 1)
-        participant, _membership = join_simulated(table, name)
+        participant, _membership = seat_participant(table, name, simulated=True)
         notifier.tally_changed(db.session, table.id)
         return {"action": "join", "participant": participant.id}
     if not members:
