@@ -67,8 +67,10 @@ def test_a_new_organizer_follows_the_guide_from_the_demo_to_the_minutes(app_serv
     wall = pages.page(office, "projector")
     wall.set_viewport_size(PROJECTOR)
     wall.goto(app_server.url + projector_url)
+    # The demo's needs at this table, once the wall has drawn its snapshot.
+    expect(wall.locator("#status")).to_have_attribute("data-status", "online")
+    expect(wall.locator("ul#needs li.need").first).to_be_visible()
     needs_before = wall.locator("ul#needs li.need").count()
-    assert needs_before > 0
     join_code = wall.locator(".join-code").inner_text().strip()
     phone = pages.page(pages.context(**PHONE), "phone")
     phone.goto(f"{app_server.url}/j/{join_code}")

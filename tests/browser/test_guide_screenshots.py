@@ -21,7 +21,7 @@ import pytest
 from PIL import Image
 from playwright.sync_api import expect
 
-from tests.servers import AppServer
+from tests.servers import AppServer, Organizer
 from workshop.help.guides import GUIDES, GUIDES_DIR, image_names
 
 from .conftest import LAPTOP, PHONE, PROJECTOR
@@ -78,7 +78,8 @@ STORY = {
 @pytest.fixture(scope="module")
 def app_server():
     """The real server, with the address of a laptop on a hall's network in its join links and QR codes."""
-    server = AppServer(env={"PUBLIC_BASE_URL": HALL_ADDRESS})
+    # A rehearsal "minute" of 3 s, so the simulated participants fill a table within a few seconds.
+    server = AppServer(env={"PUBLIC_BASE_URL": HALL_ADDRESS, "REHEARSAL_MINUTE_S": "3"})
     server.start()
     yield server
     server.stop()
@@ -98,12 +99,16 @@ def save(screenshot_png, name, language, width, made):
     made.add(f"{name}.{language}.png")
 
 
-def set_up_event(laptop, server, organizer, story, language):
+def set_up_event(laptop, server, organizer, story, language, made):
     laptop.goto(server.url + "/login")
     laptop.fill("#email", organizer.email)
     laptop.fill("#password", organizer.password)
     laptop.locator("main form button[type=submit]").click()
     laptop.wait_for_url(re.compile(r"/organize/$"))
+    # A new organizer's first page: the next step, and the demo.
+    first_steps = laptop.locator("section.first-steps")
+    expect(first_steps).to_be_visible()
+    save(first_steps.screenshot(), "dashboard-empty", language, 1000, made)
     form = laptop.locator("form.grid-form")
     form.locator("#title").fill(story["title"])
     form.locator("#starts_on").fill("2031-10-04")
@@ -157,7 +162,11 @@ def test_the_guides_pictures_are_taken_from_the_app(app_server, organizer, pages
     made = set()
     office = pages.context(**{**LAPTOP, "locale": story["locale"]})
     laptop = pages.page(office, "laptop")
-    set_up_event(laptop, app_server, organizer, story, language)
+    # An organizer of their own for each language, so that each starts from an empty dashboard.
+    newcomer = Organizer(email=f"organizer-{language}@example.org", name=organizer.name,
+                         password=organizer.password)
+    app_server.create_organizer(newcomer)
+    set_up_event(laptop, app_server, newcomer, story, language, made)
     event_url = laptop.url
     code, console_url, projector_url = table_links(laptop, story["tables"][0][1])
     other_code, other_console_url, _ = table_links(laptop, story["tables"][1][1])
@@ -171,6 +180,24 @@ def test_the_guides_pictures_are_taken_from_the_app(app_server, organizer, pages
     projector = pages.page(wall, "projector")
     projector.goto(app_server.url + projector_url)
     expect(projector.locator("#status")).to_have_attribute("data-status", "online")
+
+    # Before anyone arrives: a rehearsal at the housing table fills it with simulated participants, and is
+    # ended again (the pictures below are of real people only).
+    rehearsal_code, rehearsal_console_url, rehearsal_projector_url = table_links(laptop, story["tables"][2][1])
+    rehearsal_console = pages.page(office, "rehearsal-console")
+    rehearsal_console.goto(app_server.url + rehearsal_console_url)
+    rehearsal_wall = pages.page(wall, "rehearsal-projector")
+    rehearsal_wall.goto(app_server.url + rehearsal_projector_url)
+    rehearsal_console.fill("#rehearsal-participants", "4")
+    rehearsal_console.select_option("#rehearsal-pace", "fast")
+    rehearsal_console.locator("#rehearsal-start").click()
+    expect(rehearsal_wall.locator("ul#needs li.need .tag.simulated")).to_have_count(8)
+    expect(rehearsal_wall.locator("#rehearsal-banner")).to_be_visible()
+    save(rehearsal_wall.screenshot(), "projector-rehearsal", language, 960, made)
+    rehearsal_console.locator("#rehearsal").scroll_into_view_if_needed()
+    save(rehearsal_console.locator("#rehearsal").screenshot(), "console-rehearsal", language, 1000, made)
+    rehearsal_console.locator("#rehearsal button", has_text=re.compile("^(End|Termina)")).click()
+    expect(rehearsal_wall.locator("ul#needs li.need")).to_have_count(0)
 
     # Three phones join and post; the facilitator gives the collection ten minutes.
     phones = [join(pages, app_server, code, f"phone-{number}", story["locale"]) for number in (1, 2, 3)]
