@@ -15,7 +15,6 @@ import asyncio
 import json
 import os
 import platform
-import re
 import resource
 import subprocess
 import sys
@@ -26,10 +25,9 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import psutil
-import requests
 
 from bench.loadgen import Plan, percentiles, run_load
-from tests.servers import PYTHON, ROOT, AppServer, free_port
+from tests.servers import PYTHON, ROOT, AppServer, free_port, open_event, organizer_session
 
 RESULTS = ROOT / "bench" / "results"
 DEFAULT_MODE = "eventlet"
@@ -58,43 +56,12 @@ def raise_open_files_limit():
 
 # -- setting up an event through the organizer's forms -----------------------------
 
-def _form_token(session, url):
-    page = session.get(url, timeout=30).text
-    return re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
-
-
-def organizer_session(server):
-    session = requests.Session()
-    session.headers["Accept-Language"] = "en"
-    login = server.url + "/login"
-    organizer = server.organizer
-    answer = session.post(login, timeout=30, data={"email": organizer.email, "password": organizer.password,
-                                                   "csrf_token": _form_token(session, login)})
-    if not answer.url.endswith("/organize/"):
-        raise RuntimeError(f"organizer login failed ({answer.status_code})")
-    return session
-
-
 def set_up_event(server, session, table_count):
     """A live event with one theme and table_count tables (50 dots each, up to 50 on one need);
     returns the tables' join codes."""
-    dashboard = server.url + "/organize/"
-    event_url = session.post(dashboard, timeout=30, data={
-        "title": "Bench", "language": "en", "dots_per_participant": "50", "max_dots_per_need": "50",
-        "csrf_token": _form_token(session, dashboard)}).url
-    session.post(event_url + "/themes", timeout=30, data={
-        "name": "Load", "colour": "#336699", "csrf_token": _form_token(session, event_url)})
-    theme_id = re.search(r'<option value="(\d+)"', session.get(event_url, timeout=30).text).group(1)
-    for number in range(table_count):
-        session.post(event_url + "/tables", timeout=30, data={
-            "table-theme_id": theme_id, "table-name": f"Table {number + 1}",
-            "csrf_token": _form_token(session, event_url)})
-    session.post(event_url + "/status", timeout=30,
-                 data={"status": "live", "csrf_token": _form_token(session, event_url)})
-    codes = list(dict.fromkeys(re.findall(r'<code class="code">([A-Z0-9]{6})</code>', session.get(event_url).text)))
-    if len(codes) != table_count:
-        raise RuntimeError(f"expected {table_count} tables, the event page shows {len(codes)}")
-    return codes
+    tables = open_event(server, session, table_count, title="Bench", language="en", dots=50, max_per_need=50,
+                        theme="Load", table_name="Table {}")
+    return [code for _table_id, code in tables]
 
 
 # -- the baseline relay ------------------------------------------------------------------

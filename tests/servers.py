@@ -13,6 +13,7 @@ after the first has been prepared, as an operator runs migrations once.
 """
 
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -23,6 +24,8 @@ import urllib.error
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
+
+import requests
 
 ROOT = Path(__file__).resolve().parent.parent
 # The interpreter running the tests is the project's virtual environment.
@@ -123,6 +126,11 @@ class AppServer:
             if self.organizer is not None:
                 self.create_organizer(self.organizer)
         self._log_file = open(self.log_path, "ab")  # noqa: SIM115 (closed in stop())
+        self._launch()
+        return self
+
+    def _launch(self):
+        """Start the server process on the instance and wait until it answers."""
         self.process = subprocess.Popen(
             [PYTHON, "wsgi.py"], cwd=ROOT, env=self.env,
             stdin=subprocess.DEVNULL, stdout=self._log_file, stderr=subprocess.STDOUT,
@@ -132,7 +140,6 @@ class AppServer:
         except BaseException:
             self.stop()
             raise
-        return self
 
     def _wait_healthy(self):
         deadline = time.monotonic() + self.start_timeout
@@ -174,15 +181,7 @@ class AppServer:
         else:
             self.process.terminate()
         self.process.wait(timeout=10)
-        self.process = subprocess.Popen(
-            [PYTHON, "wsgi.py"], cwd=ROOT, env=self.env,
-            stdin=subprocess.DEVNULL, stdout=self._log_file, stderr=subprocess.STDOUT,
-        )
-        try:
-            self._wait_healthy()
-        except BaseException:
-            self.stop()
-            raise
+        self._launch()
 
     @property
     def running(self):
@@ -208,3 +207,47 @@ class AppServer:
 
     def __exit__(self, *exc_info):
         self.stop()
+
+
+# -- an organizer at work over HTTP, as in a browser ---------------------------------
+
+def form_token(session, url, timeout=30):
+    """The CSRF token of the form on the page at url."""
+    page = session.get(url, timeout=timeout).text
+    return re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+
+
+def organizer_session(server):
+    """A requests session logged in as the server's organizer through the login form."""
+    session = requests.Session()
+    organizer = server.organizer
+    login_url = server.url + "/login"
+    response = session.post(login_url, timeout=30, data={
+        "email": organizer.email, "password": organizer.password, "csrf_token": form_token(session, login_url)})
+    if not response.url.endswith("/organize/"):
+        raise ServerError(f"organizer login failed ({response.status_code})")
+    return session
+
+
+def open_event(server, session, tables=1, title="Assemblea", language="it", dots=3, max_per_need=1,
+               theme="Lavoro", table_name="Tavolo {}"):
+    """A live event made through the organizer's forms: one theme, `tables` tables
+    (table_name formatted with 1, 2, ...). Returns [(table id, join code)] in order."""
+    dashboard = server.url + "/organize/"
+    event_url = session.post(dashboard, timeout=30, data={
+        "title": title, "language": language, "dots_per_participant": str(dots),
+        "max_dots_per_need": str(max_per_need), "csrf_token": form_token(session, dashboard)}).url
+    session.post(event_url + "/themes", timeout=30, data={
+        "name": theme, "colour": "#336699", "csrf_token": form_token(session, event_url)})
+    theme_id = re.search(r'<option value="(\d+)"', session.get(event_url, timeout=30).text).group(1)
+    for number in range(1, tables + 1):
+        session.post(event_url + "/tables", timeout=30, data={
+            "table-theme_id": theme_id, "table-name": table_name.format(number),
+            "csrf_token": form_token(session, event_url)})
+    page = session.post(event_url + "/status", timeout=30,
+                        data={"status": "live", "csrf_token": form_token(session, event_url)}).text
+    ids = list(dict.fromkeys(re.findall(r"/tables/(\d+)/console", page)))
+    codes = list(dict.fromkeys(re.findall(r'<code class="code">([A-Z0-9]{6})</code>', page)))
+    if not (len(ids) == len(codes) == tables):
+        raise ServerError(f"expected {tables} live tables, the event page shows {len(ids)} and {len(codes)} codes")
+    return list(zip(ids, codes, strict=True))

@@ -7,42 +7,14 @@ import pytest
 import requests
 import socketio
 
-from tests.servers import AppServer
+from tests.servers import AppServer, open_event, organizer_session
 
 ASYNC_MODES = ["eventlet", "gevent"]
 
 
-def form_token(session, url):
-    page = session.get(url, timeout=10).text
-    return re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
-
-
-def organizer_session(server):
-    session = requests.Session()
-    organizer = server.organizer
-    login_url = server.url + "/login"
-    response = session.post(login_url, timeout=10, data={
-        "email": organizer.email, "password": organizer.password, "csrf_token": form_token(session, login_url)})
-    assert response.url.endswith("/organize/")
-    return session
-
-
 def create_table(server, session):
     """An event, a theme and a table made through the organizer's forms; returns (table id, join code)."""
-    dashboard = server.url + "/organize/"
-    event_url = session.post(dashboard, timeout=10, data={
-        "title": "Assemblea", "language": "it", "dots_per_participant": "3", "max_dots_per_need": "1",
-        "csrf_token": form_token(session, dashboard)}).url
-    session.post(event_url + "/themes", timeout=10, data={
-        "name": "Lavoro", "colour": "#336699", "csrf_token": form_token(session, event_url)})
-    theme_id = re.search(r'<option value="(\d+)"', session.get(event_url, timeout=10).text).group(1)
-    page = session.post(event_url + "/tables", timeout=10, data={
-        "table-theme_id": theme_id, "table-name": "Tavolo A", "csrf_token": form_token(session, event_url)}).text
-    session.post(event_url + "/status", timeout=10,
-                 data={"status": "live", "csrf_token": form_token(session, event_url)})
-    table_id = re.search(r"/tables/(\d+)/console", page).group(1)
-    code = re.search(r'<code class="code">([A-Z0-9]{6})</code>', page).group(1)
-    return table_id, code
+    return open_event(server, session)[0]
 
 
 class LiveClient:

@@ -17,8 +17,8 @@ import requests
 
 from config import TestingConfig
 from tests.conftest import World
-from tests.servers import AppServer, free_port
-from tests.test_real_server import LiveClient, create_table, organizer_session
+from tests.servers import AppServer, free_port, organizer_session
+from tests.test_real_server import LiveClient, create_table
 from workshop import create_app
 from workshop.extensions import db
 

@@ -26,8 +26,8 @@ from sqlalchemy import text
 
 from config import TestingConfig
 from tests.scaleout.engines import Nginx, Postgres, Redis
-from tests.servers import ROOT, AppServer
-from tests.test_real_server import LiveClient, create_table, organizer_session
+from tests.servers import ROOT, AppServer, organizer_session
+from tests.test_real_server import LiveClient, create_table
 from workshop import create_app
 from workshop.extensions import db
 

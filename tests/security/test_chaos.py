@@ -30,10 +30,10 @@ from datetime import UTC, datetime
 import requests
 from sqlalchemy import func, select
 
+from tests import servers
 from tests.contributions.test_live_table import start_table, wait_for
 from tests.security.chaos_client import Chaos, Lost, SocketIOConnection, Tab
-from tests.servers import ROOT, AppServer
-from tests.test_real_server import form_token, organizer_session
+from tests.servers import ROOT, AppServer, organizer_session
 from workshop.contributions.models import Need
 from workshop.core.notify import notifier
 from workshop.extensions import socketio
@@ -61,22 +61,9 @@ ERROR_LINE = re.compile(r'level=(error|critical)\b|"level": "(error|critical)"| 
 
 def open_event(server, session):
     """A live event with one theme and TABLES tables; returns their join codes."""
-    dashboard = server.url + "/organize/"
-    event_url = session.post(dashboard, timeout=10, data={
-        "title": "Assemblea del caos", "language": "it", "dots_per_participant": str(BUDGET),
-        "max_dots_per_need": str(CAP), "csrf_token": form_token(session, dashboard)}).url
-    session.post(event_url + "/themes", timeout=10, data={
-        "name": "Quartiere", "colour": "#336699", "csrf_token": form_token(session, event_url)})
-    theme_id = re.search(r'<option value="(\d+)"', session.get(event_url, timeout=10).text).group(1)
-    for number in range(TABLES):
-        session.post(event_url + "/tables", timeout=10, data={
-            "table-theme_id": theme_id, "table-name": f"Tavolo {number + 1}",
-            "csrf_token": form_token(session, event_url)})
-    page = session.post(event_url + "/status", timeout=10,
-                        data={"status": "live", "csrf_token": form_token(session, event_url)}).text
-    codes = re.findall(r'<code class="code">([A-Z0-9]{6})</code>', page)
-    assert len(codes) == TABLES, page
-    return codes
+    tables = servers.open_event(server, session, TABLES, title="Assemblea del caos", dots=BUDGET, max_per_need=CAP,
+                                theme="Quartiere")
+    return [code for _table_id, code in tables]
 
 
 class SecondWriter(threading.Thread):

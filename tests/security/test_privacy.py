@@ -556,8 +556,8 @@ def test_the_real_server_logs_no_address_agent_token_or_name(async_mode):
     (address, request line) stay off; the app's lines are JSON without them."""
     import requests
 
-    from tests.servers import AppServer
-    from tests.test_real_server import LiveClient, create_table, organizer_session
+    from tests.servers import AppServer, organizer_session
+    from tests.test_real_server import LiveClient, create_table
 
     headers = {"User-Agent": PROBE_AGENT}
     env = {"SOCKETIO_ASYNC_MODE": async_mode, "SERVER_ACCESS_LOG": "1", "LOG_FORMAT": "json"}
