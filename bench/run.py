@@ -175,44 +175,24 @@ def _run_scaled_out(name, mode, spec, table_count):
     site, all on loopback and started here as `make test`'s scale-out test does.
     The server's CPU and memory are the workers' sum; PostgreSQL, Redis and
     nginx are reported apart in the details."""
-    from tests.scaleout.engines import Nginx, Postgres, Redis
+    from tests.scaleout.engines import scaled_out
 
-    started = []
-    try:
-        postgres = Postgres(durable=True)
-        started.append(postgres)
-        postgres.start()
-        postgres.create_database("tavoli")
-        redis = Redis()
-        started.append(redis)
-        redis.start()
-        env = {"DATABASE_URL": postgres.url("tavoli"), "SOCKETIO_MESSAGE_QUEUE": redis.url,
-               "RATELIMIT_STORAGE_URI": redis.url, "SECRET_KEY": "bench-scale-out", "SOCKETIO_ASYNC_MODE": mode}
-        workers = [AppServer(env=env, prepare=False, start_timeout=90) for _ in range(SCALE_OUT_WORKERS)]
-        started.extend(workers)
-        workers[0].flask("db", "upgrade")
-        workers[0].create_organizer(workers[0].organizer)
-        for worker in workers:
-            worker.start()
-        nginx = Nginx([worker.port for worker in workers], worker_connections=4 * spec["phones"] + 64)
-        started.append(nginx)
-        nginx.start()
-        front = SimpleNamespace(url=nginx.url, organizer=workers[0].organizer)
+    with scaled_out([mode] * SCALE_OUT_WORKERS, behind_nginx=SCALE_OUT_WORKERS, settings={"SECRET_KEY": "bench"},
+                    durable=True, share_limits=True, worker_connections=4 * spec["phones"] + 64) as started:
+        front = SimpleNamespace(url=started.nginx.url, organizer=started.workers[0].organizer)
         session = organizer_session(front)
         codes = set_up_event(front, session, table_count)
         cookie = "; ".join(f"{k}={v}" for k, v in session.cookies.items())
-        plan = Plan(name=name, url=nginx.url, tables=codes, screen_cookie=cookie, **spec)
-        engines = {"postgresql": _process_tree(postgres), "redis": [redis.process.pid], "nginx": [nginx.process.pid]}
+        plan = Plan(name=name, url=front.url, tables=codes, screen_cookie=cookie, **spec)
+        engines = {"postgresql": _process_tree(started.postgres), "redis": [started.redis.process.pid],
+                   "nginx": [started.nginx.process.pid]}
         with ProcessSampler([pid for pids in engines.values() for pid in pids]) as engine_sampler:
-            result = _measure(plan, [worker.process.pid for worker in workers])
+            result = _measure(plan, [worker.process.pid for worker in started.workers])
         start, end = result["window"]
         result["details"]["workers"] = SCALE_OUT_WORKERS
         result["details"]["engines_cpu_pct"] = engine_sampler.cpu_pct(start, end)
         result["details"]["engines_peak_rss_mb"] = engine_sampler.peak_rss_mb()
         return result
-    finally:
-        for thing in reversed(started):
-            thing.stop()
 
 
 def _process_tree(postgres):

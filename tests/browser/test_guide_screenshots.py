@@ -27,6 +27,7 @@ from workshop.help.guides import GUIDES, GUIDES_DIR, image_names
 from .conftest import LAPTOP, PHONE, PROJECTOR
 from .test_facilitation_in_browser import console_need
 from .test_table_in_browser import give_dot, need_item, post_need
+from .test_whole_event_in_browser import log_in
 
 ROOT = Path(__file__).resolve().parents[2]
 PICTURES = ROOT / "static" / "guides"
@@ -100,11 +101,7 @@ def save(screenshot_png, name, language, width, made):
 
 
 def set_up_event(laptop, server, organizer, story, language, made):
-    laptop.goto(server.url + "/login")
-    laptop.fill("#email", organizer.email)
-    laptop.fill("#password", organizer.password)
-    laptop.locator("main form button[type=submit]").click()
-    laptop.wait_for_url(re.compile(r"/organize/$"))
+    log_in(laptop, server, organizer)
     # A new organizer's first page: the next step, and the demo.
     first_steps = laptop.locator("section.first-steps")
     expect(first_steps).to_be_visible()

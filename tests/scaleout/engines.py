@@ -13,9 +13,12 @@ import socket
 import subprocess
 import tempfile
 import time
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
-from tests.servers import ROOT, ServerError, free_port, stop_process
+from tests.servers import ROOT, AppServer, ServerError, free_port, stop_process
 
 SITE = ROOT / "deploy" / "nginx" / "tavoli.conf"
 MISSING = "{} is not installed: run `scripts/ensure-system.sh test` (as root), as `make test` does"
@@ -173,3 +176,56 @@ class Nginx:
         stop_process(self.process)
         self.process = None
         shutil.rmtree(self.folder, ignore_errors=True)
+
+
+@dataclass
+class ScaledOut:
+    postgres: Postgres
+    redis: Redis
+    workers: list  # of AppServer, in the order of the modes asked for
+    nginx: Nginx  # in front of the first `behind_nginx` workers
+    env: dict  # the settings every worker shares
+
+
+@contextmanager
+def scaled_out(modes, behind_nginx, settings=None, durable=False, share_limits=False, worker_connections=1024):
+    """The scale-out set-up of docs/deploy.md on loopback: a PostgreSQL cluster
+    (durable: with fsync), Redis as the message queue (and, with share_limits,
+    the rate limits' storage), one worker per async mode
+    in `modes` sharing both, migrated and given the organizer once as an
+    operator does, and nginx serving the shipped site in front of the first
+    `behind_nginx` workers. Everything is stopped again in reverse order, also
+    on failure; a failure to stop is raised once the rest is stopped."""
+    started = []
+    try:
+        postgres = Postgres(durable=durable)
+        started.append(postgres)
+        postgres.start()
+        postgres.create_database("tavoli")
+        redis = Redis()
+        started.append(redis)
+        redis.start()
+        env = {"DATABASE_URL": postgres.url("tavoli"), "SOCKETIO_MESSAGE_QUEUE": redis.url, **(settings or {})}
+        if share_limits:
+            env["RATELIMIT_STORAGE_URI"] = redis.url
+        # Several processes importing the app at once on two busy cores may take a while.
+        workers = [AppServer(env={**env, "SOCKETIO_ASYNC_MODE": mode}, prepare=False, start_timeout=90)
+                   for mode in modes]
+        started.extend(workers)
+        workers[0].flask("db", "upgrade")
+        workers[0].create_organizer(workers[0].organizer)
+        with ThreadPoolExecutor(len(workers)) as pool:
+            list(pool.map(AppServer.start, workers))
+        nginx = Nginx([worker.port for worker in workers[:behind_nginx]], worker_connections=worker_connections)
+        started.append(nginx)
+        nginx.start()
+        yield ScaledOut(postgres, redis, workers, nginx, env)
+    finally:
+        errors = []
+        for thing in reversed(started):
+            try:
+                thing.stop()
+            except Exception as error:  # stop the rest anyway
+                errors.append(error)
+        if errors:
+            raise ServerError(f"stopping the scale-out set-up failed: {errors}")

@@ -25,7 +25,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import text
 
 from config import TestingConfig
-from tests.scaleout.engines import Nginx, Postgres, Redis
+from tests.scaleout.engines import Nginx, Postgres, Redis, scaled_out
 from tests.servers import ROOT, AppServer, organizer_session
 from tests.test_real_server import LiveClient, create_table
 from workshop import create_app
@@ -55,38 +55,9 @@ class Hall:
 
 @pytest.fixture(scope="module")
 def hall():
-    started = []
-    try:
-        postgres = Postgres()
-        started.append(postgres)
-        postgres.start()
-        postgres.create_database("tavoli")
-        redis = Redis()
-        started.append(redis)
-        redis.start()
-        env = {"DATABASE_URL": postgres.url("tavoli"), "SOCKETIO_MESSAGE_QUEUE": redis.url,
-               "SECRET_KEY": SECRET_KEY, "SERVER_ACCESS_LOG": "1"}
-        # Three processes importing the app at once on two busy cores may take a while.
-        workers = [AppServer(env=env, prepare=False, start_timeout=90) for _ in range(2)]
-        workers.append(AppServer(env={**env, "SOCKETIO_ASYNC_MODE": "gevent"}, prepare=False, start_timeout=90))
-        started.extend(workers)
-        # As an operator does: migrations and the first organizer once, then every worker at once.
-        workers[0].flask("db", "upgrade")
-        workers[0].create_organizer(workers[0].organizer)
-        with ThreadPoolExecutor(len(workers)) as pool:
-            list(pool.map(AppServer.start, workers))
-        nginx = Nginx([workers[0].port, workers[1].port])
-        started.append(nginx)
-        nginx.start()
-        yield Hall(postgres, redis, *workers, nginx, env)
-    finally:
-        errors = []
-        for thing in reversed(started):
-            try:
-                thing.stop()
-            except Exception as error:  # stop the rest anyway
-                errors.append(error)
-        assert not errors, errors
+    settings = {"SECRET_KEY": SECRET_KEY, "SERVER_ACCESS_LOG": "1"}
+    with scaled_out(["eventlet", "eventlet", "gevent"], behind_nginx=2, settings=settings) as started:
+        yield Hall(started.postgres, started.redis, *started.workers, started.nginx, started.env)
 
 
 def join(server, code):
