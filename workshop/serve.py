@@ -12,6 +12,7 @@ from workshop.core.network import lan_address, public_base_url
 from workshop.demo.build import demo_events
 from workshop.events.cli import purge_report, run_purge
 from workshop.extensions import db
+from workshop.tables.rehearsal import stop_rehearsals_left_running
 
 log = logging.getLogger(__name__)
 
@@ -20,7 +21,8 @@ def announce(app):
     """Print, in this order, the address phones should open, a fresh one-time
     set-up link while there is no organizer yet (else where organizers log
     in), and how to load the demo event; apply the retention period of
-    personal data (DATA_RETENTION_DAYS)."""
+    personal data (DATA_RETENTION_DAYS); stop the rehearsals whose simulator
+    ended with the previous process."""
     config = app.config
     with app.app_context():
         if not inspect(db.engine).has_table("account"):
@@ -41,6 +43,10 @@ def announce(app):
         else:
             lines.append("  To see a whole morning working, load the demo event: `flask --app wsgi demo`, "
                          "or the button on your dashboard once logged in.")
+        with unit_of_work():
+            stopped = stop_rehearsals_left_running()
+        if stopped:
+            lines.append(f"  Rehearsals stopped by the restart: {stopped} (press Start rehearsal in their consoles).")
         days = config["DATA_RETENTION_DAYS"]
         purged = run_purge(days)
         if purged:

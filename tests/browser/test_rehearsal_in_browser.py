@@ -67,7 +67,9 @@ def test_a_facilitator_rehearses_the_table_and_clears_it(app_server, organizer, 
     expect(projector.locator("#table")).to_have_attribute("data-phase", "vote")
     projector.wait_for_timeout(500)  # ten ticks of the fast pace: no dot comes
     expect(projector.locator("#count-dots")).to_have_text("0")
-    expect(console.locator("#rehearsal-state")).to_contain_text("running")
+    # The console says so: the restart stopped the rehearsal (its simulated participants stay).
+    expect(console.locator("#rehearsal-state")).to_have_text(
+        "The rehearsal is stopped. Simulated participants at the table: 4.")
     console.get_by_role("button", name="Start rehearsal").click()
     expect(projector.locator("#count-dots")).to_have_text("12")  # four simulated participants, three dots each
     expect(projector.locator("#ranking .tag.simulated").first).to_be_visible()

@@ -28,7 +28,7 @@ from workshop.core.validation import bounded_int
 from workshop.extensions import db
 from workshop.participants.models import Membership, Participant
 from workshop.participants.operations import seat_participant
-from workshop.tables.models import FacilitationLog, Phase
+from workshop.tables.models import FacilitationLog, Phase, WorkingTable
 from workshop.tables.operations import bump_version, log_action
 
 # The paces a facilitator chooses from, in simulated actions per minute.
@@ -153,6 +153,19 @@ def stop_rehearsal(table, actor, reason=None):
     log_action(table.event, actor, "rehearsal_stop", table=table, **({"reason": reason} if reason else {}))
     _announce(table)
     return table
+
+
+def stop_rehearsals_left_running():
+    """At a server's start: stop every rehearsal the database says is running.
+    Its simulator lived in a process that has ended (workshop/tables/simulator.py),
+    so the console would say "running" while nothing moves; stopped, it says so,
+    and Start begins a new loop. With several workers, one worker's restart
+    stops the rehearsals the others run too: their facilitators press Start
+    again. Returns how many were stopped."""
+    tables = db.session.scalars(select(WorkingTable).where(WorkingTable.rehearsal_pace.is_not(None))).all()
+    for table in tables:
+        stop_rehearsal(table, None, reason="restart")
+    return len(tables)
 
 
 def rehearsal_size(table):

@@ -8,11 +8,12 @@ REHEARSAL_MAX_S or done REHEARSAL_MAX_ACTIONS actions (it then stops the
 rehearsal itself, so the console shows it stopped). Broadcasts go after each
 commit through the notifier, as for a phone's action.
 
-The loop lives in the memory of the server process that started it: a restart
-of the server (or of that worker) ends it while the table still says a
-rehearsal runs. The facilitator then presses Start again, which starts a new
-loop. It is not restarted by itself because no one process owns a table when
-several workers share the load, and two loops must not play the same table.
+The loop lives in the memory of the server process that started it, so a
+restart of the server (or of a worker) ends it; the new process then stops
+the rehearsals the database still says run (stop_rehearsals_left_running, at
+start), so the console says "stopped" and Start begins a new loop. It is not
+restarted by itself because no one process owns a table when several workers
+share the load, and two loops must not play the same table.
 """
 
 import logging
